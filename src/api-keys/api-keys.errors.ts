@@ -1,0 +1,22 @@
+import { DomainError } from '../common/errors/domain-error.js';
+
+export class ApiKeyNotFoundError extends DomainError {
+  readonly code = 'api_key_not_found';
+  constructor(id: string) {
+    super(`API key not found: ${id}`);
+  }
+}
+
+export class ApiKeyNotRotatableError extends DomainError {
+  readonly code = 'api_key_not_rotatable';
+  constructor(id: string, status: string) {
+    super(`API key ${id} is ${status} and cannot be rotated`);
+  }
+}
+
+export class InvalidPermissionError extends DomainError {
+  readonly code = 'invalid_permission';
+  constructor(invalid: string[], valid: readonly string[]) {
+    super(`Unknown permission(s): ${invalid.join(', ')}. Valid permissions: ${valid.join(', ')}`);
+  }
+}

@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { AdminUsersModule } from './admin-users/admin-users.module.js';
+import { ApiKeysModule } from './api-keys/api-keys.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { BillingModule } from './billing/billing.module.js';
+import { DatabaseModule } from './common/database/database.module.js';
+import { HealthModule } from './common/health/health.module.js';
+import { ClockModule } from './common/time/clock.module.js';
+import { AppConfigModule } from './config/config.module.js';
+
+@Module({
+  imports: [
+    AppConfigModule,
+    ClockModule,
+    DatabaseModule,
+    AdminUsersModule,
+    ApiKeysModule,
+    AuthModule,
+    BillingModule,
+    HealthModule,
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { ApiKeysModule } from '../api-keys/api-keys.module.js';
+import { ApiKeyAuthGuard } from './api-key-auth.guard.js';
+import { ApiKeyStrategy } from './api-key.strategy.js';
+import { PermissionGuard } from './permission.guard.js';
+
+/** Global guards, in order: authenticate the key, then authorise the route. */
+@Module({
+  imports: [PassportModule, ApiKeysModule],
+  providers: [
+    ApiKeyStrategy,
+    { provide: APP_GUARD, useClass: ApiKeyAuthGuard },
+    { provide: APP_GUARD, useClass: PermissionGuard },
+  ],
+})
+export class AuthModule {}

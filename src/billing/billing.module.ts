@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Account } from './account.entity.js';
+import { AccountsRepository } from './accounts.repository.js';
+import { BillingController } from './billing.controller.js';
+import { BillingService } from './billing.service.js';
+import { Charge } from './charge.entity.js';
+import { ChargesRepository } from './charges.repository.js';
+import { CreditCheck } from './credit-check.entity.js';
+import { CreditChecksRepository } from './credit-checks.repository.js';
+import { Credit } from './credit.entity.js';
+import { CreditsRepository } from './credits.repository.js';
+import { LedgerRepository } from './ledger.repository.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Account, Charge, Credit, CreditCheck])],
+  controllers: [BillingController],
+  providers: [
+    BillingService,
+    AccountsRepository,
+    ChargesRepository,
+    CreditsRepository,
+    CreditChecksRepository,
+    LedgerRepository,
+  ],
+  exports: [BillingService, AccountsRepository, CreditsRepository],
+})
+export class BillingModule {}

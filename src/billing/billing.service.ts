@@ -1,0 +1,313 @@
+import { Injectable } from '@nestjs/common';
+import { Env } from '../config/env.js';
+import { Clock, utcDay } from '../common/time/clock.js';
+import type { Principal } from '../auth/principal.js';
+import type { Account } from './account.entity.js';
+import { AccountsRepository, type AccountAttributes, type AccountKey } from './accounts.repository.js';
+import {
+  AccountClosedError,
+  AccountNotFoundError,
+  AccountSuspendedError,
+  BalanceLimitExceededError,
+  ChargeExistsError,
+  CreditExistsError,
+  CurrencyMismatchError,
+  IdempotencyConflictError,
+  InsufficientCreditsError,
+} from './billing.errors.js';
+import { ChargesRepository, type ExistingChargeRow } from './charges.repository.js';
+import { CreditChecksRepository } from './credit-checks.repository.js';
+import { CreditsRepository } from './credits.repository.js';
+import type { AccountAttributesDto, AccountIdentityDto } from './dto/account-identity.dto.js';
+import type { AccountResponse, CreateAccountDto } from './dto/create-account.dto.js';
+import type { ChargeResponse, CreateChargeDto } from './dto/create-charge.dto.js';
+import type { CreateCreditDto, CreditResponse } from './dto/create-credit.dto.js';
+import type { CreditCheckDto, CreditCheckResponse } from './dto/credit-check.dto.js';
+import type { ListTransactionsQueryDto, TransactionListResponse } from './dto/list-transactions.dto.js';
+import { LedgerRepository } from './ledger.repository.js';
+import { violatedConstraint } from './postgres-errors.js';
+
+const NO_CREDIT_REASON = 'No free uses or credits remaining';
+
+const keyOf = (principal: Principal, id: AccountIdentityDto): AccountKey => ({
+  environment: principal.environment,
+  oauthProvider: id.oauth_provider,
+  externalId: id.external_id,
+});
+
+const attributesOf = (dto: AccountAttributesDto): AccountAttributes => ({
+  waId: dto.wa_id,
+  tenantId: dto.tenant_id,
+  customerEmail: dto.customer_email,
+  displayName: dto.display_name,
+  userRole: dto.user_role,
+  agentId: dto.agent_id,
+});
+
+/** Strips null/undefined so stored JSON carries only what the client sent. */
+const compact = (obj: object | null | undefined): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(obj ?? {}).filter(([, v]) => v !== undefined && v !== null));
+
+const iso = (value: string | Date): string => new Date(value).toISOString();
+
+@Injectable()
+export class BillingService {
+  constructor(
+    private readonly accounts: AccountsRepository,
+    private readonly charges: ChargesRepository,
+    private readonly credits: CreditsRepository,
+    private readonly checks: CreditChecksRepository,
+    private readonly ledger: LedgerRepository,
+    private readonly env: Env,
+    private readonly clock: Clock,
+  ) {}
+
+  async getOrCreateAccount(principal: Principal, dto: CreateAccountDto): Promise<AccountResponse> {
+    const key = keyOf(principal, dto);
+    const existing = await this.accounts.findByKey(key);
+    if (existing) return this.toAccountResponse(existing);
+    const created = await this.accounts.insertIfAbsent(key, attributesOf(dto), {
+      ...this.newAccountDefaults(principal),
+      currency: dto.currency ?? this.env.DEFAULT_CURRENCY,
+      planName: dto.plan_name,
+      initialBalanceMinor: dto.initial_balance_minor ?? 0,
+    });
+    return this.toAccountResponse(created ?? (await this.mustFind(key)));
+  }
+
+  async getAccount(principal: Principal, id: AccountIdentityDto): Promise<AccountResponse> {
+    const account = await this.accounts.findByKey(keyOf(principal, id));
+    if (!account) throw new AccountNotFoundError();
+    return this.toAccountResponse(account);
+  }
+
+  async checkCredit(principal: Principal, dto: CreditCheckDto): Promise<CreditCheckResponse> {
+    const account = await this.findOrCreateForUse(principal, dto);
+    const response = this.creditDecision(account);
+    await this.checks.record({
+      accountId: account.id,
+      environment: principal.environment,
+      hasCredit: response.has_credit,
+      reason: response.reason,
+      context: compact(dto.context),
+      apiKeyId: principal.keyId,
+    });
+    return response;
+  }
+
+  async charge(principal: Principal, dto: CreateChargeDto): Promise<ChargeResponse> {
+    const key = keyOf(principal, dto);
+    const request = {
+      amountMinor: dto.amount_minor,
+      currency: dto.currency ?? null,
+      description: dto.description,
+      idempotencyKey: dto.idempotency_key ?? null,
+      metadata: compact(dto.metadata),
+      today: utcDay(this.clock.now()),
+      apiKeyId: principal.keyId,
+    };
+    let outcome;
+    try {
+      outcome = await this.charges.charge(key, request);
+    } catch (error) {
+      // A concurrent duplicate committed first: the unique index rolled this statement back.
+      if (violatedConstraint(error) === 'uq_charges_idempotency' && request.idempotencyKey) {
+        const existing = await this.charges.findByIdempotencyKey(key, request.idempotencyKey);
+        if (existing) this.throwDuplicateCharge(existing, dto);
+      }
+      throw error;
+    }
+    const { charge, existing, account } = outcome;
+    if (!account) throw new AccountNotFoundError();
+    if (existing) this.throwDuplicateCharge(existing, dto);
+    if (!charge) {
+      if (account.status === 'suspended') throw new AccountSuspendedError();
+      if (account.status === 'closed') throw new AccountClosedError();
+      if (dto.currency && dto.currency !== account.currency) {
+        throw new CurrencyMismatchError(account.currency, dto.currency);
+      }
+      throw new InsufficientCreditsError(Number(account.balance_minor), dto.amount_minor);
+    }
+    return {
+      charge_id: charge.id,
+      account_id: charge.account_id,
+      amount_minor: Number(charge.amount_minor),
+      currency: charge.currency,
+      balance_after: Number(charge.balance_after),
+      created_at: iso(charge.created_at),
+      description: charge.description,
+      metadata: charge.metadata,
+    };
+  }
+
+  async addCredit(principal: Principal, dto: CreateCreditDto): Promise<CreditResponse> {
+    const key = keyOf(principal, dto);
+    const transactionType = dto.transaction_type ?? 'purchase';
+    const request = {
+      amountMinor: dto.amount_minor,
+      currency: dto.currency ?? null,
+      transactionType,
+      description: dto.description ?? `Credit (${transactionType})`,
+      externalTransactionId: dto.external_transaction_id ?? null,
+      idempotencyKey: dto.idempotency_key ?? null,
+      apiKeyId: principal.keyId,
+    };
+    let outcome;
+    try {
+      outcome = await this.credits.credit(key, request);
+    } catch (error) {
+      const constraint = violatedConstraint(error);
+      if (constraint === 'chk_accounts_balance_limit') throw new BalanceLimitExceededError();
+      if (constraint === 'uq_credits_idempotency' && request.idempotencyKey) {
+        const existingId = await this.credits.findIdByIdempotencyKey(key, request.idempotencyKey);
+        if (existingId) throw new CreditExistsError(existingId);
+      }
+      throw error;
+    }
+    const { credit, existing, account } = outcome;
+    if (!account) throw new AccountNotFoundError();
+    if (existing) throw new CreditExistsError(existing.id);
+    if (!credit) {
+      if (account.status === 'closed') throw new AccountClosedError();
+      throw new CurrencyMismatchError(account.currency, dto.currency ?? account.currency);
+    }
+    return {
+      credit_id: credit.id,
+      account_id: credit.account_id,
+      amount_minor: Number(credit.amount_minor),
+      currency: credit.currency,
+      balance_after: Number(credit.balance_after),
+      transaction_type: credit.transaction_type,
+      description: credit.description,
+      external_transaction_id: credit.external_transaction_id,
+      created_at: iso(credit.created_at),
+    };
+  }
+
+  async listTransactions(principal: Principal, query: ListTransactionsQueryDto): Promise<TransactionListResponse> {
+    const account = await this.accounts.findByKey(keyOf(principal, query));
+    if (!account) return { transactions: [], total_count: 0, has_more: false };
+    const { rows, total } = await this.ledger.page(account.id, query.limit, query.offset);
+    return {
+      transactions: rows.map((r) => ({
+        transaction_id: r.id,
+        type: r.type,
+        transaction_type: r.transaction_type,
+        amount_minor: Number(r.amount_minor),
+        balance_change_minor: Number(r.balance_change_minor),
+        currency: r.currency,
+        description: r.description,
+        balance_after: Number(r.balance_after),
+        created_at: iso(r.created_at),
+        metadata: r.metadata,
+        funding_source: r.funding_source,
+        external_transaction_id: r.external_transaction_id,
+      })),
+      total_count: total,
+      has_more: query.offset + rows.length < total,
+    };
+  }
+
+  /** The account for a credit check: created when unknown, attributes refreshed when new ones arrive. */
+  private async findOrCreateForUse(principal: Principal, dto: AccountAttributesDto): Promise<Account> {
+    const key = keyOf(principal, dto);
+    const attrs = attributesOf(dto);
+    const existing = await this.accounts.findByKey(key);
+    if (existing) return (await this.accounts.updateAttributes(existing, attrs)) ?? existing;
+    const created = await this.accounts.insertIfAbsent(key, attrs, {
+      ...this.newAccountDefaults(principal),
+      currency: this.env.DEFAULT_CURRENCY,
+    });
+    return created ?? (await this.mustFind(key));
+  }
+
+  private newAccountDefaults(principal: Principal) {
+    return {
+      freeUses: this.env.FREE_USES_PER_ACCOUNT,
+      dailyFreeUses: this.env.DAILY_FREE_USES,
+      today: utcDay(this.clock.now()),
+      apiKeyId: principal.keyId,
+    };
+  }
+
+  private async mustFind(key: AccountKey): Promise<Account> {
+    const account = await this.accounts.findByKey(key);
+    if (!account) throw new AccountNotFoundError();
+    return account;
+  }
+
+  private throwDuplicateCharge(existing: ExistingChargeRow, dto: CreateChargeDto): never {
+    const sameParameters =
+      Number(existing.amount_minor) === dto.amount_minor &&
+      (dto.currency === undefined || dto.currency === existing.currency) &&
+      existing.description === dto.description;
+    if (!sameParameters) throw new IdempotencyConflictError();
+    throw new ChargeExistsError(existing.id);
+  }
+
+  private dailyFreeRemaining(account: Account): number {
+    return account.dailyFreeUsesDay === utcDay(this.clock.now())
+      ? account.dailyFreeUsesRemaining
+      : account.dailyFreeUsesLimit;
+  }
+
+  private creditDecision(account: Account): CreditCheckResponse {
+    const base = {
+      plan_name: account.planName,
+      total_uses: account.totalUses,
+      daily_free_uses_limit: account.dailyFreeUsesLimit,
+    };
+    if (account.status !== 'active') {
+      // Suspended or closed accounts show nothing spendable, so agents cannot serve them.
+      return {
+        ...base,
+        has_credit: false,
+        credits_remaining: 0,
+        reason: account.status === 'suspended' ? 'Account suspended' : 'Account closed',
+        free_uses_remaining: 0,
+        daily_free_uses_remaining: 0,
+        purchase_required: false,
+        purchase_price_minor: 0,
+        purchase_uses: 0,
+      };
+    }
+    const daily = this.dailyFreeRemaining(account);
+    const hasCredit = daily > 0 || account.freeUsesRemaining > 0 || account.balanceMinor > 0;
+    return {
+      ...base,
+      has_credit: hasCredit,
+      credits_remaining: account.balanceMinor,
+      reason: hasCredit ? null : NO_CREDIT_REASON,
+      free_uses_remaining: account.freeUsesRemaining,
+      daily_free_uses_remaining: daily,
+      purchase_required: !hasCredit,
+      purchase_price_minor: hasCredit ? 0 : this.env.PURCHASE_PRICE_MINOR,
+      purchase_uses: hasCredit ? 0 : this.env.PURCHASE_USES,
+    };
+  }
+
+  private toAccountResponse(a: Account): AccountResponse {
+    return {
+      account_id: a.id,
+      oauth_provider: a.oauthProvider,
+      external_id: a.externalId,
+      wa_id: a.waId,
+      tenant_id: a.tenantId,
+      customer_email: a.customerEmail,
+      display_name: a.displayName,
+      user_role: a.userRole,
+      agent_id: a.agentId,
+      balance_minor: a.balanceMinor,
+      paid_credits: a.balanceMinor,
+      currency: a.currency,
+      plan_name: a.planName,
+      status: a.status,
+      free_uses_remaining: a.freeUsesRemaining,
+      daily_free_uses_remaining: this.dailyFreeRemaining(a),
+      daily_free_uses_limit: a.dailyFreeUsesLimit,
+      total_uses: a.totalUses,
+      created_at: a.createdAt.toISOString(),
+      updated_at: a.updatedAt.toISOString(),
+    };
+  }
+}

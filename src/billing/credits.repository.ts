@@ -1,0 +1,97 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { AccountKey } from './accounts.repository.js';
+import type { CreditType } from './credit.entity.js';
+
+export interface CreditRequest {
+  amountMinor: number;
+  currency: string | null;
+  transactionType: CreditType;
+  description: string;
+  externalTransactionId: string | null;
+  idempotencyKey: string | null;
+  apiKeyId: string | null;
+}
+
+export interface CreditRow {
+  id: string;
+  account_id: string;
+  amount_minor: number;
+  currency: string;
+  balance_after: number;
+  transaction_type: CreditType;
+  description: string;
+  external_transaction_id: string | null;
+  created_at: string;
+}
+
+export interface CreditOutcome {
+  credit: CreditRow | null;
+  existing: { id: string; amount_minor: number; currency: string; transaction_type: string } | null;
+  account: { id: string; status: string; currency: string; balance_minor: number } | null;
+}
+
+/**
+ * One statement: find the account, look for the idempotency key, add to the balance (any status
+ * but closed, matching currency) and write the credit with the balance it produced.
+ */
+const CREDIT_SQL = `
+WITH acct AS (
+  SELECT id, status, currency, balance_minor
+    FROM accounts
+   WHERE environment = $1 AND oauth_provider = $2 AND external_id = $3
+), existing AS (
+  SELECT c.id, c.amount_minor, c.currency, c.transaction_type
+    FROM credits c JOIN acct ON c.account_id = acct.id
+   WHERE $8::text IS NOT NULL AND c.idempotency_key = $8::text
+), credited AS (
+  UPDATE accounts a
+     SET balance_minor = a.balance_minor + $4::bigint, updated_at = now()
+    FROM acct
+   WHERE a.id = acct.id
+     AND NOT EXISTS (SELECT 1 FROM existing)
+     AND a.status <> 'closed'
+     AND a.currency = COALESCE($5::text, a.currency)
+  RETURNING a.id, a.balance_minor, a.currency
+), inserted AS (
+  INSERT INTO credits (account_id, environment, amount_minor, currency, transaction_type, description,
+                       external_transaction_id, idempotency_key, balance_after, api_key_id)
+  SELECT c.id, $1, $4::bigint, c.currency, $6, $7, $9, $8::text, c.balance_minor, $10::uuid
+    FROM credited c
+  RETURNING id, account_id, amount_minor, currency, balance_after, transaction_type, description,
+            external_transaction_id, created_at
+)
+SELECT (SELECT row_to_json(i) FROM inserted i) AS credit,
+       (SELECT row_to_json(e) FROM existing e) AS existing,
+       (SELECT row_to_json(a) FROM acct a) AS account`;
+
+@Injectable()
+export class CreditsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async credit(key: AccountKey, req: CreditRequest): Promise<CreditOutcome> {
+    const rows: CreditOutcome[] = await this.db.query(CREDIT_SQL, [
+      key.environment,
+      key.oauthProvider,
+      key.externalId,
+      req.amountMinor,
+      req.currency,
+      req.transactionType,
+      req.description,
+      req.idempotencyKey,
+      req.externalTransactionId,
+      req.apiKeyId,
+    ]);
+    return rows[0];
+  }
+
+  async findIdByIdempotencyKey(key: AccountKey, idempotencyKey: string): Promise<string | null> {
+    const rows: Array<{ id: string }> = await this.db.query(
+      `SELECT c.id FROM credits c JOIN accounts a ON a.id = c.account_id
+        WHERE a.environment = $1 AND a.oauth_provider = $2 AND a.external_id = $3 AND c.idempotency_key = $4`,
+      [key.environment, key.oauthProvider, key.externalId, idempotencyKey],
+    );
+    return rows[0]?.id ?? null;
+  }
+}

@@ -1,0 +1,24 @@
+import type { DataSource } from 'typeorm';
+
+/** Arbitrary, fixed: every process that migrates this database takes the same lock. */
+const MIGRATION_LOCK_ID = 7_404_201_001;
+
+/**
+ * Runs pending migrations while holding a PostgreSQL advisory lock, so several replicas (or a
+ * Job and a pod) starting at once migrate one at a time and the later ones find nothing to do.
+ */
+export async function runMigrationsLocked(dataSource: DataSource): Promise<string[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    try {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      return applied.map((m) => m.name);
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
+    }
+  } finally {
+    await runner.release();
+  }
+}

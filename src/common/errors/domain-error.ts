@@ -1,0 +1,26 @@
+/**
+ * Base class for every error a service throws on purpose. `code` is stable and machine-readable;
+ * `message` is the human sentence clients see as `detail`. HTTP mapping lives in one place:
+ * {@link HttpErrorFilter}; the CLI maps the same errors to messages and exit codes.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  /** Extra fields merged into the error body (e.g. `charge_id` for a duplicate charge). */
+  readonly extra: Record<string, unknown> = {};
+}
+
+export type ValidationIssue = { loc: (string | number)[]; msg: string; type: string };
+
+export class RequestValidationError extends DomainError {
+  readonly code = 'validation_error';
+  constructor(readonly issues: ValidationIssue[]) {
+    super(issues.map((i) => `${i.loc.join('.')}: ${i.msg}`).join('; '));
+  }
+}
+
+export class PayloadTooLargeError extends DomainError {
+  readonly code = 'payload_too_large';
+  constructor() {
+    super('Request body too large');
+  }
+}

@@ -1,0 +1,120 @@
+import { plainToInstance } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  if (['true', '1', 'yes', 'on'].includes(value.toLowerCase())) return true;
+  if (['false', '0', 'no', 'off', ''].includes(value.toLowerCase())) return false;
+  return value;
+};
+
+/**
+ * Every setting the service reads, validated once at boot. Nothing else reads `process.env`.
+ * `.env.example` documents each one with its default.
+ */
+export class Env {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsInt() @Min(0) @Max(65535)
+  PORT = 8000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  /** PostgreSQL connection string. Empty: start the embedded PostgreSQL below. */
+  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsString()
+  EMBEDDED_PG_DIR = '.data/postgres';
+
+  @IsInt() @Min(1) @Max(65535)
+  EMBEDDED_PG_PORT = 54329;
+
+  @IsInt() @Min(1) @Max(500)
+  DB_POOL_SIZE = 20;
+
+  /** Run pending migrations (under an advisory lock) when the HTTP service starts. */
+  @IsBoolean()
+  RUN_MIGRATIONS_ON_START = true;
+
+  @IsInt() @Min(0) @Max(1_000_000)
+  FREE_USES_PER_ACCOUNT = 10;
+
+  @IsInt() @Min(0) @Max(1_000_000)
+  DAILY_FREE_USES = 2;
+
+  @IsInt() @Min(0)
+  PURCHASE_PRICE_MINOR = 500;
+
+  @IsInt() @Min(0)
+  PURCHASE_USES = 20;
+
+  @Matches(/^[A-Za-z]{3}$/)
+  DEFAULT_CURRENCY = 'USD';
+
+  /** How long a verified API key is trusted from memory; NOTIFY evicts it sooner on every replica. */
+  @IsInt() @Min(0) @Max(3_600_000)
+  API_KEY_CACHE_TTL_MS = 30_000;
+
+  /** How often buffered `last_used_at` updates are written (one UPDATE for all keys). */
+  @IsInt() @Min(100) @Max(3_600_000)
+  LAST_USED_FLUSH_INTERVAL_MS = 5_000;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+}
+
+const NUMERIC_KEYS = new Set<string>([
+  'PORT',
+  'EMBEDDED_PG_PORT',
+  'DB_POOL_SIZE',
+  'FREE_USES_PER_ACCOUNT',
+  'DAILY_FREE_USES',
+  'PURCHASE_PRICE_MINOR',
+  'PURCHASE_USES',
+  'API_KEY_CACHE_TTL_MS',
+  'LAST_USED_FLUSH_INTERVAL_MS',
+]);
+const BOOLEAN_KEYS = new Set<string>(['RUN_MIGRATIONS_ON_START']);
+
+export class InvalidEnvironmentError extends Error {}
+
+/** Validates raw environment variables into an {@link Env}; throws one error listing every bad variable. */
+export function validateEnv(raw: Record<string, unknown>): Env {
+  const known = Object.keys(new Env());
+  const picked: Record<string, unknown> = {};
+  for (const key of [...known, 'DATABASE_URL']) {
+    const value = raw[key];
+    if (value === undefined || value === '') continue;
+    if (NUMERIC_KEYS.has(key) && typeof value === 'string' && /^-?\d+$/.test(value.trim())) {
+      picked[key] = Number(value);
+    } else if (BOOLEAN_KEYS.has(key)) {
+      picked[key] = toBoolean({ value });
+    } else {
+      picked[key] = value;
+    }
+  }
+  const env = plainToInstance(Env, picked, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false });
+  if (errors.length > 0) {
+    const lines = errors.map(
+      (e) => `  ${e.property}=${JSON.stringify(raw[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+    );
+    throw new InvalidEnvironmentError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  env.DEFAULT_CURRENCY = env.DEFAULT_CURRENCY.toUpperCase();
+  return env;
+}
+

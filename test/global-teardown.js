@@ -1,0 +1,4 @@
+export default async function globalTeardown() {
+  if (process.env.KEEP_TEST_DB) return;
+  await globalThis.__dropTestDatabase?.();
+}
