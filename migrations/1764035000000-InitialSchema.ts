@@ -71,7 +71,7 @@ export class InitialSchema1764035000000 implements MigrationInterface {
         free_uses_remaining integer NOT NULL DEFAULT 0,
         daily_free_uses_limit integer NOT NULL DEFAULT 0,
         daily_free_uses_remaining integer NOT NULL DEFAULT 0,
-        daily_free_uses_day date NOT NULL DEFAULT ((now() AT TIME ZONE 'UTC')::date),
+        daily_free_uses_day date NOT NULL,
         total_uses bigint NOT NULL DEFAULT 0,
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),

@@ -1,10 +1,9 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { getDataSourceToken } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
+import { DATABASE_URL } from './common/database/database.module.js';
 import { runMigrationsLocked } from './common/database/migrator.js';
 import { Env } from './config/env.js';
 
@@ -13,7 +12,7 @@ async function bootstrap(): Promise<void> {
   configureApp(app);
   const env = app.get(Env);
   if (env.RUN_MIGRATIONS_ON_START) {
-    const applied = await runMigrationsLocked(app.get<DataSource>(getDataSourceToken()));
+    const applied = await runMigrationsLocked(app.get<string>(DATABASE_URL));
     if (applied.length > 0) Logger.log(`Applied migrations: ${applied.join(', ')}`, 'Migrations');
   }
   await app.listen(env.PORT, env.HOST);

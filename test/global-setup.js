@@ -3,8 +3,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../dist/common/database/data-source-options.js';
 import { startEmbeddedPostgres } from '../dist/common/database/embedded-postgres.js';
 import { runMigrationsLocked } from '../dist/common/database/migrator.js';
 
@@ -35,10 +33,7 @@ export default async function globalSetup() {
 
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const dataSource = new DataSource(dataSourceOptions(url.toString(), 2));
-  await dataSource.initialize();
-  await runMigrationsLocked(dataSource);
-  await dataSource.destroy();
+  await runMigrationsLocked(url.toString());
 
   process.env.TEST_DB_URL = url.toString();
   globalThis.__dropTestDatabase = async () => {

@@ -39,6 +39,7 @@ function applyEnv(overrides: Record<string, string>): void {
   process.env.RUN_MIGRATIONS_ON_START = 'false';
   process.env.FREE_USES_PER_ACCOUNT ??= '10';
   process.env.DAILY_FREE_USES ??= '2';
+  process.env.DB_POOL_SIZE ??= '10';
   Object.assign(process.env, overrides);
 }
 

@@ -15,7 +15,6 @@ export function dataSourceOptions(url: string, poolSize: number): DataSourceOpti
     url,
     synchronize: false,
     migrationsRun: false,
-    migrations: [MIGRATIONS_GLOB],
     migrationsTableName: 'typeorm_migrations',
     namingStrategy: new SnakeNamingStrategy(),
     // pg returns bigint (int8) as a string; the service converts explicitly where it reads one.

@@ -1,4 +1,5 @@
-import type { DataSource } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, MIGRATIONS_GLOB } from './data-source-options.js';
 
 /** Arbitrary, fixed: every process that migrates this database takes the same lock. */
 const MIGRATION_LOCK_ID = 7_404_201_001;
@@ -6,11 +7,14 @@ const MIGRATION_LOCK_ID = 7_404_201_001;
 /**
  * Runs pending migrations while holding a PostgreSQL advisory lock, so several replicas (or a
  * Job and a pod) starting at once migrate one at a time and the later ones find nothing to do.
+ * Uses a short-lived DataSource of its own: the application's DataSource never loads migrations.
  */
-export async function runMigrationsLocked(dataSource: DataSource): Promise<string[]> {
+export async function runMigrationsLocked(url: string): Promise<string[]> {
+  const dataSource = new DataSource({ ...dataSourceOptions(url, 2), migrations: [MIGRATIONS_GLOB] });
+  await dataSource.initialize();
   const runner = dataSource.createQueryRunner();
-  await runner.connect();
   try {
+    await runner.connect();
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
     try {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
@@ -20,5 +24,6 @@ export async function runMigrationsLocked(dataSource: DataSource): Promise<strin
     }
   } finally {
     await runner.release();
+    await dataSource.destroy();
   }
 }
