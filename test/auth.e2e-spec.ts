@@ -174,3 +174,24 @@ describe('API-key authentication and permissions (SPEC §2)', () => {
     expect((await request(t.http).get('/health')).body).toEqual({ status: 'healthy', database: 'connected' });
   });
 });
+
+describe('per-key rate limit', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('answers 429 past the key’s requests per minute; other keys are unaffected', async () => {
+    const limited = await t.createKey({ rateLimitPerMinute: 3 });
+    const other = await t.createKey();
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await request(t.http).post(CHECK).set('X-API-Key', limited.plaintextKey).send(newUser())).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    const res = await request(t.http).post(CHECK).set('X-API-Key', limited.plaintextKey).send(newUser());
+    expect(res.body).toEqual({ detail: 'Rate limit exceeded: 3 requests per minute for this API key', code: 'rate_limited' });
+    expect((await request(t.http).post(CHECK).set('X-API-Key', other.plaintextKey).send(newUser())).status).toBe(200);
+  });
+});

@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { ApiKeysModule } from '../api-keys/api-keys.module.js';
 import { ApiKeyAuthGuard } from './api-key-auth.guard.js';
 import { ApiKeyStrategy } from './api-key.strategy.js';
+import { KeyRateLimiter } from './key-rate-limiter.js';
 import { PermissionGuard } from './permission.guard.js';
 
 /** Global guards, in order: authenticate the key, then authorise the route. */
@@ -11,6 +12,7 @@ import { PermissionGuard } from './permission.guard.js';
   imports: [PassportModule, ApiKeysModule],
   providers: [
     ApiKeyStrategy,
+    KeyRateLimiter,
     { provide: APP_GUARD, useClass: ApiKeyAuthGuard },
     { provide: APP_GUARD, useClass: PermissionGuard },
   ],
