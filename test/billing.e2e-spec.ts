@@ -228,6 +228,7 @@ describe('Accounts, credit checks, charges, credits and the ledger (SPEC §3–6
         credits_remaining: 0,
         free_uses_remaining: 0,
         daily_free_uses_remaining: 0,
+        purchase_required: true,
       });
       expect((await post('/v1/billing/credits/check', closed)).body.reason).toBe('Account closed');
 

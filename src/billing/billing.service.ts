@@ -266,9 +266,7 @@ export class BillingService {
         reason: account.status === 'suspended' ? 'Account suspended' : 'Account closed',
         free_uses_remaining: 0,
         daily_free_uses_remaining: 0,
-        purchase_required: false,
-        purchase_price_minor: 0,
-        purchase_uses: 0,
+        ...this.purchaseQuote(false),
       };
     }
     const daily = this.dailyFreeRemaining(account);
@@ -280,6 +278,13 @@ export class BillingService {
       reason: hasCredit ? null : NO_CREDIT_REASON,
       free_uses_remaining: account.freeUsesRemaining,
       daily_free_uses_remaining: daily,
+      ...this.purchaseQuote(hasCredit),
+    };
+  }
+
+  /** SPEC §4: a purchase is required exactly when there is no credit, and then it is quoted. */
+  private purchaseQuote(hasCredit: boolean) {
+    return {
       purchase_required: !hasCredit,
       purchase_price_minor: hasCredit ? 0 : this.env.PURCHASE_PRICE_MINOR,
       purchase_uses: hasCredit ? 0 : this.env.PURCHASE_USES,
