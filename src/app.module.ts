@@ -7,6 +7,7 @@ import { DatabaseModule } from './common/database/database.module.js';
 import { HealthModule } from './common/health/health.module.js';
 import { ClockModule } from './common/time/clock.module.js';
 import { AppConfigModule } from './config/config.module.js';
+import { PurchasesModule } from './purchases/purchases.module.js';
 
 @Module({
   imports: [
@@ -17,6 +18,7 @@ import { AppConfigModule } from './config/config.module.js';
     ApiKeysModule,
     AuthModule,
     BillingModule,
+    PurchasesModule,
     HealthModule,
   ],
 })

@@ -1,10 +1,17 @@
 import type { INestApplication } from '@nestjs/common';
 import { HttpErrorFilter } from './common/errors/http-error.filter.js';
-import { DeferredBodyErrorInterceptor, deferredJsonBodyParser } from './common/validation/deferred-json-body.js';
+import {
+  DeferredBodyErrorInterceptor,
+  deferredJsonBodyParser,
+  deferredRawBodyParser,
+} from './common/validation/deferred-json-body.js';
 import { RequestValidationPipe } from './common/validation/request-validation.pipe.js';
+import { STRIPE_WEBHOOK_PATH } from './purchases/stripe-webhook.controller.js';
 
 /** Everything about the HTTP app that is not a module: shared by main.ts and the e2e tests. */
 export function configureApp(app: INestApplication): INestApplication {
+  // Stripe signs the exact bytes it sends: keep them raw (the JSON parser then skips the request).
+  app.use(STRIPE_WEBHOOK_PATH, deferredRawBodyParser('1mb'));
   app.use(deferredJsonBodyParser('100kb'));
   app.useGlobalFilters(new HttpErrorFilter());
   app.useGlobalInterceptors(new DeferredBodyErrorInterceptor());

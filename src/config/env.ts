@@ -64,6 +64,28 @@ export class Env {
   @Matches(/^[A-Za-z]{3}$/)
   DEFAULT_CURRENCY = 'USD';
 
+  /** Stripe secret (or restricted) key. Empty: purchase routes answer 503, everything else works. */
+  @IsOptional() @Matches(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, { message: 'STRIPE_SECRET_KEY must look like sk_test_… / sk_live_… / rk_…' })
+  STRIPE_SECRET_KEY?: string = undefined;
+
+  /** Signing secret of the webhook endpoint (`whsec_…`); without it webhooks answer 503. */
+  @IsOptional() @Matches(/^whsec_\S+$/, { message: 'STRIPE_WEBHOOK_SECRET must look like whsec_…' })
+  STRIPE_WEBHOOK_SECRET?: string = undefined;
+
+  /** Returned to clients with each purchase so they can confirm the payment with Stripe.js. */
+  @IsOptional() @Matches(/^pk_(test|live)_[A-Za-z0-9_]+$/, { message: 'STRIPE_PUBLISHABLE_KEY must look like pk_test_… / pk_live_…' })
+  STRIPE_PUBLISHABLE_KEY?: string = undefined;
+
+  /** Stripe API endpoint override (tests, stripe-mock, egress proxies). Empty: api.stripe.com:443 over https. */
+  @IsOptional() @IsString()
+  STRIPE_API_HOST?: string = undefined;
+
+  @IsOptional() @IsInt() @Min(1) @Max(65535)
+  STRIPE_API_PORT?: number = undefined;
+
+  @IsOptional() @IsIn(['http', 'https'])
+  STRIPE_API_PROTOCOL?: 'http' | 'https' = undefined;
+
   /** How long a verified API key is trusted from memory; NOTIFY evicts it sooner on every replica. */
   @IsInt() @Min(0) @Max(3_600_000)
   API_KEY_CACHE_TTL_MS = 30_000;
@@ -84,10 +106,13 @@ const NUMERIC_KEYS = new Set<string>([
   'DAILY_FREE_USES',
   'PURCHASE_PRICE_MINOR',
   'PURCHASE_USES',
+  'STRIPE_API_PORT',
   'API_KEY_CACHE_TTL_MS',
   'LAST_USED_FLUSH_INTERVAL_MS',
 ]);
 const BOOLEAN_KEYS = new Set<string>(['RUN_MIGRATIONS_ON_START']);
+/** Never echoed back in a validation error: a malformed secret is still a secret. */
+const SECRET_KEYS = new Set<string>(['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
 
 export class InvalidEnvironmentError extends Error {}
 
@@ -110,7 +135,8 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   const errors = validateSync(env, { skipMissingProperties: false });
   if (errors.length > 0) {
     const lines = errors.map(
-      (e) => `  ${e.property}=${JSON.stringify(raw[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+      (e) =>
+        `  ${e.property}=${SECRET_KEYS.has(e.property) ? '<redacted>' : JSON.stringify(raw[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`,
     );
     throw new InvalidEnvironmentError(`Invalid configuration:\n${lines.join('\n')}`);
   }

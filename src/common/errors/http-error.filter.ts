@@ -27,6 +27,12 @@ const STATUS_BY_CODE: Record<string, number> = {
   admin_user_not_found: 404,
   admin_user_exists: 409,
   invalid_permission: 422,
+  payment_provider_not_configured: 503,
+  payment_provider_mode_mismatch: 503,
+  payment_provider_unavailable: 503,
+  purchase_not_found: 404,
+  purchase_not_credited: 409,
+  invalid_webhook_signature: 400,
 };
 
 /** Response headers that go with a code (SPEC: 401s carry `WWW-Authenticate: ApiKey`). */

@@ -11,7 +11,18 @@ type RequestWithBodyError = Request & { [BODY_ERROR]?: { type?: string; message:
  * a bad body is a 401 (SPEC §1), and only then a 422 (or 413 for an oversized body).
  */
 export function deferredJsonBodyParser(limit: string): RequestHandler {
-  const parse = express.json({ limit });
+  return deferErrors(express.json({ limit }));
+}
+
+/**
+ * Keeps the body as a Buffer of the exact bytes received (any content type), for routes that verify
+ * a signature over them, e.g. Stripe webhooks. Failures are deferred the same way.
+ */
+export function deferredRawBodyParser(limit: string): RequestHandler {
+  return deferErrors(express.raw({ limit, type: () => true }));
+}
+
+function deferErrors(parse: RequestHandler): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     parse(req, res, (error?: unknown) => {
       if (error) {
