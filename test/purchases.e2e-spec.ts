@@ -199,6 +199,27 @@ describe('purchases with Stripe', () => {
     });
   });
 
+  it('answers 503 when Stripe fails, and records nothing', async () => {
+    const unavailable = { detail: 'Payment provider unavailable', code: 'payment_provider_unavailable' };
+    const user = newUser();
+    stripe.failNext();
+    const create = await purchase(user);
+    expect(create.status).toBe(503);
+    expect(create.body).toEqual(unavailable);
+    const rows = (await t.db.query(
+      `SELECT 1 FROM purchases p JOIN accounts a ON a.id = p.account_id WHERE a.external_id = $1`,
+      [user.external_id],
+    )) as unknown[];
+    expect(rows).toHaveLength(0);
+
+    const created = await purchase(user);
+    expect(created.status).toBe(201);
+    stripe.failNext();
+    const status = await request(t.http).get(`/v1/billing/purchases/${created.body.payment_id}`).set('X-API-Key', key);
+    expect(status.status).toBe(503);
+    expect(status.body).toEqual(unavailable);
+  });
+
   describe('GET /v1/billing/purchases/{payment_id}', () => {
     it('returns Stripe status plus credits_added from the ledger, on both paths', async () => {
       const user = newUser();
@@ -244,6 +265,11 @@ describe('purchases with Stripe', () => {
       const otherEnvironment = await request(t.http).get(`/v1/billing/purchases/${id}`).query(user).set('X-API-Key', live);
       expect(otherEnvironment.status).toBe(404);
       expect(otherEnvironment.body).toEqual(notFound);
+
+      stripe.intents.delete(id); // Stripe no longer knows it (e.g. the key now points at another Stripe account)
+      const forgotten = await request(t.http).get(`/v1/billing/purchases/${id}`).set('X-API-Key', key);
+      expect(forgotten.status).toBe(404);
+      expect(forgotten.body).toEqual(notFound);
 
       const halfIdentity = await request(t.http)
         .get(`/v1/billing/purchases/${id}`)

@@ -37,6 +37,7 @@ export class FakeStripe {
   readonly intents = new Map<string, FakeIntent>();
   readonly requests: RecordedRequest[] = [];
   private readonly byIdempotencyKey = new Map<string, string>();
+  private failures = 0;
   private readonly server = createServer((req, res) => void this.route(req, res));
   port = 0;
 
@@ -56,6 +57,11 @@ export class FakeStripe {
     const intent = this.newIntent(fields);
     this.intents.set(intent.id, intent);
     return intent;
+  }
+
+  /** The next `count` requests fail with a 500 that Stripe marks as not worth retrying. */
+  failNext(count = 1): void {
+    this.failures = count;
   }
 
   update(id: string, fields: Partial<FakeIntent>): FakeIntent {
@@ -97,6 +103,11 @@ export class FakeStripe {
       res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${randomBytes(6).toString('hex')}` });
       res.end(JSON.stringify(body));
     };
+    if (this.failures > 0) {
+      this.failures -= 1;
+      res.setHeader('stripe-should-retry', 'false');
+      return send(500, { error: { type: 'api_error', message: 'Simulated Stripe outage' } });
+    }
     if (req.method === 'POST' && url.pathname === '/v1/payment_intents') {
       const replay = idempotencyKey ? this.byIdempotencyKey.get(idempotencyKey) : undefined;
       if (replay) return send(200, this.intents.get(replay));
