@@ -191,6 +191,17 @@ describe('purchases with Stripe', () => {
       expect(forbidden.body.detail).toBe('Missing required permission: billing:write');
     });
 
+    it('refuses a closed account (403) without asking Stripe', async () => {
+      const user = newUser();
+      const account = await request(t.http).post('/v1/billing/accounts').set('X-API-Key', key).send(user);
+      await t.db.query(`UPDATE accounts SET status = 'closed' WHERE id = $1`, [account.body.account_id]);
+      const before = stripe.requests.length;
+      const res = await purchase(user);
+      expect(res.status).toBe(403);
+      expect(res.body).toEqual({ detail: 'Account is closed', code: 'account_closed' });
+      expect(stripe.requests.length).toBe(before);
+    });
+
     it('refuses a live key while Stripe is in test mode: test money never funds live accounts', async () => {
       const live = (await t.createKey({ environment: 'live' })).plaintextKey;
       const res = await purchase(newUser(), live);
