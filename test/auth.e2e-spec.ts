@@ -85,9 +85,9 @@ describe('API-key authentication and permissions (SPEC §2)', () => {
       await m.query(`SELECT pg_notify('api_key_changed', $1)`, [key.keyId]);
     });
     let status = 0;
-    for (let i = 0; i < 20 && status !== 401; i++) {
+    for (let i = 0; i < 40 && status !== 401; i++) {
       status = (await request(t.http).post(CHECK).set('X-API-Key', key.plaintextKey).send(newUser())).status;
-      if (status !== 401) await new Promise((r) => setTimeout(r, 25));
+      if (status !== 401) await new Promise((r) => setTimeout(r, 50));
     }
     expect(status).toBe(401);
   });
