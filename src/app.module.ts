@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module.js';
 import { AdminUsersModule } from './admin-users/admin-users.module.js';
+import { AnalyticsModule } from './analytics/analytics.module.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BillingModule } from './billing/billing.module.js';
@@ -19,6 +21,8 @@ import { PurchasesModule } from './purchases/purchases.module.js';
     AuthModule,
     BillingModule,
     PurchasesModule,
+    AdminModule,
+    AnalyticsModule,
     HealthModule,
   ],
 })

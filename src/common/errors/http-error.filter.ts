@@ -33,6 +33,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   purchase_not_found: 404,
   purchase_not_credited: 409,
   invalid_webhook_signature: 400,
+  account_status_unchanged: 409,
+  account_closed_final: 409,
+  adjustment_exists: 409,
 };
 
 /** Response headers that go with a code (SPEC: 401s carry `WWW-Authenticate: ApiKey`). */
@@ -47,6 +50,8 @@ function headersFor(error: DomainError): Record<string, string> {
       return { 'X-Existing-Charge-ID': String(error.extra.charge_id) };
     case 'credit_exists':
       return { 'X-Existing-Credit-ID': String(error.extra.credit_id) };
+    case 'adjustment_exists':
+      return { 'X-Existing-Credit-ID': String(error.extra.adjustment_id) };
     default:
       return {};
   }

@@ -1,0 +1,194 @@
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '../auth/principal.js';
+import type { AccountKey } from '../billing/accounts.repository.js';
+import { AccountsRepository } from '../billing/accounts.repository.js';
+import {
+  AccountClosedError,
+  AccountNotFoundError,
+  BalanceLimitExceededError,
+  CurrencyMismatchError,
+  IdempotencyConflictError,
+  InsufficientCreditsError,
+} from '../billing/billing.errors.js';
+import type { AccountIdentityDto } from '../billing/dto/account-identity.dto.js';
+import { violatedConstraint } from '../billing/postgres-errors.js';
+import { AccountStatusRepository, type AccountStatus } from './account-status.repository.js';
+import { AdjustmentsRepository, type ExistingCreditRow } from './adjustments.repository.js';
+import { AdminAuditRepository, type AuditActor } from './admin-audit.repository.js';
+import type { AdminAction } from './admin-audit-entry.entity.js';
+import { AccountClosedFinalError, AccountStatusUnchangedError, AdjustmentExistsError } from './admin.errors.js';
+import type { AccountStatusChangeDto, AccountStatusResponse } from './dto/account-status-change.dto.js';
+import type { AdjustmentResponse, CreateAdjustmentDto } from './dto/create-adjustment.dto.js';
+import type { AuditListResponse, ListAuditQueryDto } from './dto/list-audit.dto.js';
+
+/** Status transitions an admin may make. Closed is final: nothing leads out of it. */
+const TRANSITIONS: Record<'suspend' | 'reactivate' | 'close', { to: AccountStatus; from: AccountStatus[] }> = {
+  suspend: { to: 'suspended', from: ['active'] },
+  reactivate: { to: 'active', from: ['suspended'] },
+  close: { to: 'closed', from: ['active', 'suspended'] },
+};
+
+export type StatusAction = keyof typeof TRANSITIONS;
+
+const keyOf = (principal: Principal, id: AccountIdentityDto): AccountKey => ({
+  environment: principal.environment,
+  oauthProvider: id.oauth_provider,
+  externalId: id.external_id,
+});
+
+const actorOf = (principal: Principal, requestId: string): AuditActor => ({
+  apiKeyId: principal.keyId,
+  apiKeyName: principal.keyName,
+  requestId,
+});
+
+const iso = (value: string | Date): string => new Date(value).toISOString();
+
+/**
+ * billing:admin operations: account status changes and manual balance adjustments, each written
+ * together with its audit row, and reads of that audit trail. Accounts are scoped to the key's environment.
+ */
+@Injectable()
+export class AccountAdminService {
+  constructor(
+    private readonly statuses: AccountStatusRepository,
+    private readonly adjustments: AdjustmentsRepository,
+    private readonly audit: AdminAuditRepository,
+    private readonly accounts: AccountsRepository,
+  ) {}
+
+  async changeStatus(
+    principal: Principal,
+    id: AccountIdentityDto,
+    action: StatusAction,
+    dto: AccountStatusChangeDto,
+    requestId: string,
+  ): Promise<AccountStatusResponse> {
+    const transition = TRANSITIONS[action];
+    const { before, account, audit } = await this.statuses.changeStatus(
+      keyOf(principal, id),
+      { action, ...transition, reason: dto.reason },
+      actorOf(principal, requestId),
+    );
+    if (!before) throw new AccountNotFoundError();
+    if (!account || !audit) {
+      if (before.status === transition.to) throw new AccountStatusUnchangedError(before.status);
+      throw new AccountClosedFinalError();
+    }
+    return {
+      account_id: account.id,
+      oauth_provider: account.oauth_provider,
+      external_id: account.external_id,
+      status: account.status,
+      previous_status: before.status,
+      status_reason: account.status_reason,
+      balance_minor: Number(account.balance_minor),
+      updated_at: iso(account.updated_at),
+      audit_id: audit.id,
+      request_id: requestId,
+    };
+  }
+
+  async adjust(
+    principal: Principal,
+    id: AccountIdentityDto,
+    dto: CreateAdjustmentDto,
+    requestId: string,
+  ): Promise<AdjustmentResponse> {
+    const key = keyOf(principal, id);
+    const request = {
+      amountMinor: dto.amount_minor,
+      currency: dto.currency ?? null,
+      reason: dto.reason,
+      idempotencyKey: dto.idempotency_key,
+    };
+    let outcome;
+    try {
+      outcome = await this.adjustments.adjust(key, request, actorOf(principal, requestId));
+    } catch (error) {
+      const constraint = violatedConstraint(error);
+      if (constraint === 'chk_accounts_balance_limit') throw new BalanceLimitExceededError();
+      // A concurrent duplicate committed first: the unique index rolled this statement back.
+      if (constraint === 'uq_credits_idempotency') {
+        const existing = await this.adjustments.findByIdempotencyKey(key, dto.idempotency_key);
+        if (existing) this.throwDuplicate(existing, dto);
+      }
+      throw error;
+    }
+    const { adjustment, existing, account } = outcome;
+    if (!account) throw new AccountNotFoundError();
+    if (existing) this.throwDuplicate(existing, dto);
+    if (!adjustment) {
+      if (account.status === 'closed') throw new AccountClosedError();
+      if (dto.currency && dto.currency !== account.currency) {
+        throw new CurrencyMismatchError(account.currency, dto.currency);
+      }
+      throw new InsufficientCreditsError(Number(account.balance_minor), Math.abs(dto.amount_minor));
+    }
+    return {
+      adjustment_id: adjustment.id,
+      account_id: adjustment.account_id,
+      amount_minor: Number(adjustment.amount_minor),
+      currency: adjustment.currency,
+      balance_before: Number(adjustment.balance_before),
+      balance_after: Number(adjustment.balance_after),
+      transaction_type: 'adjustment',
+      reason: adjustment.description,
+      idempotency_key: adjustment.idempotency_key,
+      created_at: iso(adjustment.created_at),
+      audit_id: adjustment.audit_id,
+      request_id: requestId,
+    };
+  }
+
+  /** The audit trail of one account (404 when the account does not exist in the key's environment). */
+  async accountAudit(principal: Principal, id: AccountIdentityDto, query: ListAuditQueryDto): Promise<AuditListResponse> {
+    const account = await this.accounts.findByKey(keyOf(principal, id));
+    if (!account) throw new AccountNotFoundError();
+    return this.auditPage(principal, query, account.id);
+  }
+
+  /** Every admin change in the key's environment. */
+  allAudit(principal: Principal, query: ListAuditQueryDto): Promise<AuditListResponse> {
+    return this.auditPage(principal, query);
+  }
+
+  private async auditPage(principal: Principal, query: ListAuditQueryDto, accountId?: string): Promise<AuditListResponse> {
+    const { rows, total } = await this.audit.page({
+      environment: principal.environment,
+      accountId,
+      action: query.action as AdminAction | undefined,
+      limit: query.limit,
+      offset: query.offset,
+    });
+    return {
+      entries: rows.map((r) => ({
+        audit_id: r.id,
+        environment: r.environment,
+        account_id: r.account_id,
+        oauth_provider: r.oauth_provider,
+        external_id: r.external_id,
+        action: r.action,
+        api_key_id: r.api_key_id,
+        api_key_name: r.api_key_name,
+        before: r.before,
+        after: r.after,
+        reason: r.reason,
+        request_id: r.request_id,
+        created_at: iso(r.created_at),
+      })),
+      total_count: total,
+      has_more: query.offset + rows.length < total,
+    };
+  }
+
+  private throwDuplicate(existing: ExistingCreditRow, dto: CreateAdjustmentDto): never {
+    const sameParameters =
+      existing.transaction_type === 'adjustment' &&
+      Number(existing.amount_minor) === dto.amount_minor &&
+      existing.description === dto.reason &&
+      (dto.currency === undefined || dto.currency === existing.currency);
+    if (!sameParameters) throw new IdempotencyConflictError();
+    throw new AdjustmentExistsError(existing.id);
+  }
+}

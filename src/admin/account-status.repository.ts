@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { AccountKey } from '../billing/accounts.repository.js';
+import type { AuditActor } from './admin-audit.repository.js';
+import type { AdminAction } from './admin-audit-entry.entity.js';
+
+export type AccountStatus = 'active' | 'suspended' | 'closed';
+
+export interface StatusChangeRequest {
+  action: AdminAction;
+  to: AccountStatus;
+  /** Statuses the change is allowed from; anything else leaves the account as it is. */
+  from: AccountStatus[];
+  reason: string;
+}
+
+export interface StatusChangeOutcome {
+  /** The account as it was (locked), or null when it does not exist. */
+  before: { id: string; status: AccountStatus; status_reason: string | null } | null;
+  /** The account after the change, or null when the transition was not allowed. */
+  account: {
+    id: string;
+    oauth_provider: string;
+    external_id: string;
+    status: AccountStatus;
+    status_reason: string | null;
+    balance_minor: number;
+    updated_at: string;
+  } | null;
+  audit: { id: string; created_at: string } | null;
+}
+
+/**
+ * One statement: lock the account, change its status if the transition is allowed, and write the
+ * audit row with the before/after values. Status and audit commit together or not at all.
+ */
+const CHANGE_STATUS_SQL = `
+WITH acct AS (
+  SELECT id, status, status_reason
+    FROM accounts
+   WHERE environment = $1 AND oauth_provider = $2 AND external_id = $3
+     FOR UPDATE
+), changed AS (
+  UPDATE accounts a
+     SET status = $4, status_reason = $5, updated_at = now()
+    FROM acct
+   WHERE a.id = acct.id AND acct.status = ANY($6::text[])
+  RETURNING a.id, a.oauth_provider, a.external_id, a.status, a.status_reason, a.balance_minor, a.updated_at
+), audit AS (
+  INSERT INTO admin_audit_log (environment, account_id, action, api_key_id, api_key_name, before, after, reason, request_id)
+  SELECT $1, c.id, $7, $8::uuid, $9,
+         jsonb_build_object('status', acct.status, 'status_reason', acct.status_reason),
+         jsonb_build_object('status', c.status, 'status_reason', c.status_reason),
+         $5, $10
+    FROM changed c JOIN acct ON acct.id = c.id
+  RETURNING id, created_at
+)
+SELECT (SELECT row_to_json(a) FROM acct a) AS before,
+       (SELECT row_to_json(c) FROM changed c) AS account,
+       (SELECT row_to_json(x) FROM audit x) AS audit`;
+
+@Injectable()
+export class AccountStatusRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async changeStatus(key: AccountKey, change: StatusChangeRequest, actor: AuditActor): Promise<StatusChangeOutcome> {
+    const rows: StatusChangeOutcome[] = await this.db.query(CHANGE_STATUS_SQL, [
+      key.environment,
+      key.oauthProvider,
+      key.externalId,
+      change.to,
+      change.reason,
+      change.from,
+      change.action,
+      actor.apiKeyId,
+      actor.apiKeyName,
+      actor.requestId,
+    ]);
+    return rows[0];
+  }
+}

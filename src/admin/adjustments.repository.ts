@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { AccountKey } from '../billing/accounts.repository.js';
+import type { AuditActor } from './admin-audit.repository.js';
+
+export interface AdjustmentRequest {
+  /** Signed, non-zero. */
+  amountMinor: number;
+  /** null: the account's currency. */
+  currency: string | null;
+  reason: string;
+  idempotencyKey: string;
+}
+
+export interface AdjustmentRow {
+  id: string;
+  account_id: string;
+  amount_minor: number;
+  currency: string;
+  balance_before: number;
+  balance_after: number;
+  description: string;
+  idempotency_key: string;
+  created_at: string;
+  audit_id: string;
+}
+
+/** A ledger entry that already holds the idempotency key (an adjustment or any other credit). */
+export interface ExistingCreditRow {
+  id: string;
+  amount_minor: number;
+  currency: string;
+  transaction_type: string;
+  description: string;
+}
+
+export interface AdjustmentOutcome {
+  adjustment: AdjustmentRow | null;
+  existing: ExistingCreditRow | null;
+  account: { id: string; status: string; currency: string; balance_minor: number } | null;
+}
+
+/**
+ * One statement: lock the account, look for the idempotency key, move the balance by the signed
+ * amount unless that would take it below zero (or the account is closed, or the currency differs),
+ * write the `adjustment` credit with the balance it produced, and the audit row. A concurrent
+ * duplicate key violates uq_credits_idempotency and rolls the whole statement back.
+ */
+const ADJUST_SQL = `
+WITH acct AS (
+  SELECT id, status, currency, balance_minor
+    FROM accounts
+   WHERE environment = $1 AND oauth_provider = $2 AND external_id = $3
+     FOR UPDATE
+), existing AS (
+  SELECT c.id, c.amount_minor::float8 AS amount_minor, c.currency, c.transaction_type, c.description
+    FROM credits c JOIN acct ON c.account_id = acct.id
+   WHERE c.idempotency_key = $6
+), adjusted AS (
+  UPDATE accounts a
+     SET balance_minor = a.balance_minor + $4::bigint, updated_at = now()
+    FROM acct
+   WHERE a.id = acct.id
+     AND NOT EXISTS (SELECT 1 FROM existing)
+     AND a.status <> 'closed'
+     AND a.currency = COALESCE($5::text, a.currency)
+     AND a.balance_minor + $4::bigint >= 0
+  RETURNING a.id, a.currency, a.balance_minor AS balance_after, a.balance_minor - $4::bigint AS balance_before
+), inserted AS (
+  INSERT INTO credits (account_id, environment, amount_minor, currency, transaction_type, description,
+                       idempotency_key, balance_after, api_key_id)
+  SELECT d.id, $1, $4::bigint, d.currency, 'adjustment', $7, $6, d.balance_after, $8::uuid
+    FROM adjusted d
+  RETURNING id, account_id, amount_minor, currency, balance_after, description, idempotency_key, created_at
+), audit AS (
+  INSERT INTO admin_audit_log (environment, account_id, action, api_key_id, api_key_name, before, after, reason, request_id)
+  SELECT $1, i.account_id, 'adjust_balance', $8::uuid, $9,
+         jsonb_build_object('balance_minor', d.balance_before),
+         jsonb_build_object('balance_minor', i.balance_after, 'adjustment_id', i.id,
+                            'amount_minor', i.amount_minor, 'idempotency_key', i.idempotency_key),
+         $7, $10
+    FROM inserted i JOIN adjusted d ON d.id = i.account_id
+  RETURNING id
+)
+SELECT (SELECT row_to_json(r) FROM (
+          SELECT i.id, i.account_id, i.amount_minor, i.currency, d.balance_before, i.balance_after,
+                 i.description, i.idempotency_key, i.created_at, (SELECT id FROM audit) AS audit_id
+            FROM inserted i JOIN adjusted d ON d.id = i.account_id) r) AS adjustment,
+       (SELECT row_to_json(e) FROM existing e) AS existing,
+       (SELECT row_to_json(a) FROM acct a) AS account`;
+
+@Injectable()
+export class AdjustmentsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async adjust(key: AccountKey, req: AdjustmentRequest, actor: AuditActor): Promise<AdjustmentOutcome> {
+    const rows: AdjustmentOutcome[] = await this.db.query(ADJUST_SQL, [
+      key.environment,
+      key.oauthProvider,
+      key.externalId,
+      req.amountMinor,
+      req.currency,
+      req.idempotencyKey,
+      req.reason,
+      actor.apiKeyId,
+      actor.apiKeyName,
+      actor.requestId,
+    ]);
+    return rows[0];
+  }
+
+  async findByIdempotencyKey(key: AccountKey, idempotencyKey: string): Promise<ExistingCreditRow | null> {
+    const rows: ExistingCreditRow[] = await this.db.query(
+      `SELECT c.id, c.amount_minor::float8 AS amount_minor, c.currency, c.transaction_type, c.description
+         FROM credits c JOIN accounts a ON a.id = c.account_id
+        WHERE a.environment = $1 AND a.oauth_provider = $2 AND a.external_id = $3 AND c.idempotency_key = $4`,
+      [key.environment, key.oauthProvider, key.externalId, idempotencyKey],
+    );
+    return rows[0] ?? null;
+  }
+}

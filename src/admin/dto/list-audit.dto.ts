@@ -1,0 +1,36 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ADMIN_ACTIONS, type AdminAction } from '../admin-audit-entry.entity.js';
+
+export class ListAuditQueryDto {
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  limit: number = 50;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000_000)
+  offset: number = 0;
+
+  @IsOptional() @IsIn(ADMIN_ACTIONS)
+  action?: AdminAction;
+}
+
+export interface AuditEntryResponse {
+  audit_id: string;
+  environment: string;
+  account_id: string;
+  oauth_provider: string;
+  external_id: string;
+  action: AdminAction;
+  api_key_id: string;
+  api_key_name: string;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+  reason: string;
+  request_id: string;
+  created_at: string;
+}
+
+export interface AuditListResponse {
+  entries: AuditEntryResponse[];
+  total_count: number;
+  has_more: boolean;
+}
