@@ -91,8 +91,9 @@ async function insert(db: DataSource, data: DataSet): Promise<void> {
     const credits = sumOf(data.credits.filter((c) => c.account === a), (c) => c.amount);
     const debits = sumOf(data.charges.filter((c) => c.account === a), (c) => c.debit);
     const rows: Array<{ id: string }> = await db.query(
-      `INSERT INTO accounts (environment, oauth_provider, external_id, currency, balance_minor, created_at, updated_at)
-       VALUES ($1, 'oauth:google', $2, $3, $4, $5, $5) RETURNING id`,
+      `INSERT INTO accounts (environment, oauth_provider, external_id, currency, balance_minor, daily_free_uses_day,
+                             created_at, updated_at)
+       VALUES ($1, 'oauth:google', $2, $3, $4, ($5::timestamptz AT TIME ZONE 'UTC')::date, $5, $5) RETURNING id`,
       [a.env, a.external, a.currency, credits - debits, a.createdAt],
     );
     a.id = rows[0].id;
