@@ -1,10 +1,14 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
+/** The UTC day of a row, as the analytics queries write it (immutable: a fixed zone name). */
+const UTC_DAY = `((created_at AT TIME ZONE 'UTC')::date)`;
+
 /**
  * The admin audit trail (every billing:admin change, append-only) and the indexes the analytics
- * reports read. Each report scans one environment's rows in a created_at range; the covering
- * indexes let it do that with an index-only scan. They replace the plain (environment, created_at)
- * indexes they extend, so the hot write path still maintains one index per table for this.
+ * reports read. Each report scans one environment's rows over a range of UTC days; these covering
+ * indexes make that an index-only range scan in day order. They replace the plain
+ * (environment, created_at) indexes, which nothing else reads, so the write path still maintains one
+ * such index per table.
  */
 export class AdminAuditAndAnalyticsIndexes1764100000000 implements MigrationInterface {
   name = 'AdminAuditAndAnalyticsIndexes1764100000000';
@@ -39,31 +43,35 @@ export class AdminAuditAndAnalyticsIndexes1764100000000 implements MigrationInte
       CREATE TRIGGER trg_admin_audit_log_append_only BEFORE UPDATE OR DELETE ON admin_audit_log
         FOR EACH ROW EXECUTE FUNCTION admin_audit_log_append_only()`);
 
+    // The analytics indexes: key (environment, UTC day of created_at), so a report's range is an index
+    // range and rows arrive grouped by day; INCLUDE what the report reads (created_at too: PostgreSQL
+    // plans an index-only scan only when every column the query mentions is in the index). account_id
+    // is a key column so each day's distinct count reads already-sorted ids.
     await q.query(
-      `CREATE INDEX idx_charges_env_created_usage ON charges (environment, created_at)
-         INCLUDE (funding_source, balance_debit_minor, account_id)`,
+      `CREATE INDEX idx_charges_env_day_usage ON charges (environment, ${UTC_DAY}, account_id)
+         INCLUDE (created_at, funding_source, balance_debit_minor)`,
     );
     await q.query(`DROP INDEX idx_charges_env_created`);
     await q.query(
-      `CREATE INDEX idx_credits_env_created_revenue ON credits (environment, created_at)
-         INCLUDE (transaction_type, currency, amount_minor)`,
+      `CREATE INDEX idx_credits_env_day_revenue ON credits (environment, ${UTC_DAY})
+         INCLUDE (created_at, currency, transaction_type, amount_minor)`,
     );
     await q.query(`DROP INDEX idx_credits_env_created`);
     await q.query(
-      `CREATE INDEX idx_credit_checks_env_created_usage ON credit_checks (environment, created_at) INCLUDE (has_credit)`,
+      `CREATE INDEX idx_credit_checks_env_day_usage ON credit_checks (environment, ${UTC_DAY}) INCLUDE (created_at, has_credit)`,
     );
     await q.query(`DROP INDEX idx_credit_checks_env_created`);
-    await q.query(`CREATE INDEX idx_accounts_env_created ON accounts (environment, created_at)`);
+    await q.query(`CREATE INDEX idx_accounts_env_day ON accounts (environment, ${UTC_DAY}) INCLUDE (created_at)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP INDEX idx_accounts_env_created`);
+    await q.query(`DROP INDEX idx_accounts_env_day`);
     await q.query(`CREATE INDEX idx_credit_checks_env_created ON credit_checks (environment, created_at)`);
-    await q.query(`DROP INDEX idx_credit_checks_env_created_usage`);
+    await q.query(`DROP INDEX idx_credit_checks_env_day_usage`);
     await q.query(`CREATE INDEX idx_credits_env_created ON credits (environment, created_at)`);
-    await q.query(`DROP INDEX idx_credits_env_created_revenue`);
+    await q.query(`DROP INDEX idx_credits_env_day_revenue`);
     await q.query(`CREATE INDEX idx_charges_env_created ON charges (environment, created_at)`);
-    await q.query(`DROP INDEX idx_charges_env_created_usage`);
+    await q.query(`DROP INDEX idx_charges_env_day_usage`);
     await q.query(`DROP TABLE admin_audit_log`);
     await q.query(`DROP FUNCTION admin_audit_log_append_only()`);
   }

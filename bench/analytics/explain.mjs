@@ -20,6 +20,7 @@ const client = new pg.Client({ connectionString: url });
 await client.connect();
 await client.query(`SET TimeZone = '${timeZone.replace(/'/g, "''")}'`);
 for (const [name, sql, params] of cases) {
+  await client.query("SET work_mem = '64MB'"); // as AnalyticsRepository does (SET LOCAL)
   await client.query(sql, params); // warm the cache: the figures are for a warm server
   const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
   const plan = rows.map((r) => r['QUERY PLAN']);
