@@ -10,8 +10,8 @@ const UTC_DAY = `((created_at AT TIME ZONE 'UTC')::date)`;
  * (environment, created_at) indexes, which nothing else reads, so the write path still maintains one
  * such index per table.
  */
-export class AdminAuditAndAnalyticsIndexes1764100000000 implements MigrationInterface {
-  name = 'AdminAuditAndAnalyticsIndexes1764100000000';
+export class AdminAuditAndAnalyticsIndexes1795574000000 implements MigrationInterface {
+  name = 'AdminAuditAndAnalyticsIndexes1795574000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
