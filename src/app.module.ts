@@ -7,6 +7,9 @@ import { AuthModule } from './auth/auth.module.js';
 import { BillingModule } from './billing/billing.module.js';
 import { DatabaseModule } from './common/database/database.module.js';
 import { HealthModule } from './common/health/health.module.js';
+import { LifecycleModule } from './common/lifecycle/graceful-shutdown.js';
+import { LoggingModule } from './common/logging/logging.module.js';
+import { MetricsModule } from './common/metrics/metrics.module.js';
 import { ClockModule } from './common/time/clock.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import { PurchasesModule } from './purchases/purchases.module.js';
@@ -14,6 +17,9 @@ import { PurchasesModule } from './purchases/purchases.module.js';
 @Module({
   imports: [
     AppConfigModule,
+    LoggingModule,
+    MetricsModule,
+    LifecycleModule,
     ClockModule,
     DatabaseModule,
     AdminUsersModule,

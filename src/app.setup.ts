@@ -1,5 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { HttpErrorFilter } from './common/errors/http-error.filter.js';
+import { GracefulShutdown } from './common/lifecycle/graceful-shutdown.js';
+import { MetricsService } from './common/metrics/metrics.service.js';
+import { setupOpenApi } from './common/openapi/openapi.js';
 import {
   DeferredBodyErrorInterceptor,
   deferredJsonBodyParser,
@@ -10,12 +13,16 @@ import { STRIPE_WEBHOOK_PATH } from './purchases/stripe-webhook.controller.js';
 
 /** Everything about the HTTP app that is not a module: shared by main.ts and the e2e tests. */
 export function configureApp(app: INestApplication): INestApplication {
+  app.use(app.get(MetricsService).httpMiddleware);
+  app.use(app.get(GracefulShutdown).middleware);
   // Stripe signs the exact bytes it sends: keep them raw (the JSON parser then skips the request).
   app.use(STRIPE_WEBHOOK_PATH, deferredRawBodyParser('1mb'));
   app.use(deferredJsonBodyParser('100kb'));
   app.useGlobalFilters(new HttpErrorFilter());
   app.useGlobalInterceptors(new DeferredBodyErrorInterceptor());
   app.useGlobalPipes(new RequestValidationPipe());
-  app.enableShutdownHooks();
+  setupOpenApi(app);
+  // SIGTERM/SIGINT run the shutdown sequence (GracefulShutdown drains first), then exit 0.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   return app;
 }

@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 import { ApiKeyVerifier } from '../api-keys/api-key-verifier.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
 import { MissingApiKeyError } from './auth.errors.js';
 import { API_KEY_STRATEGY } from './api-key.strategy.js';
 import { IS_PUBLIC } from './decorators.js';
@@ -14,6 +15,7 @@ export class ApiKeyAuthGuard extends AuthGuard(API_KEY_STRATEGY) {
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: ApiKeyVerifier,
+    private readonly metrics: MetricsService,
   ) {
     super();
   }
@@ -25,9 +27,12 @@ export class ApiKeyAuthGuard extends AuthGuard(API_KEY_STRATEGY) {
   }
 
   override handleRequest<T = Principal>(error: unknown, user: T | false, _info: unknown, context: ExecutionContext): T {
-    if (error) throw error;
     // The strategy only fails without an error when the header is absent or empty.
-    if (!user) throw new MissingApiKeyError();
+    const failure = error ?? (user ? undefined : new MissingApiKeyError());
+    if (failure || !user) {
+      this.metrics.authFailure(failure);
+      throw failure;
+    }
     const req = context.switchToHttp().getRequest<Request>();
     this.verifier.recordUse((user as unknown as Principal).keyId, req.ip ?? null);
     return user;

@@ -1,6 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
+import { MetricsService } from '../common/metrics/metrics.service.js';
 import { PermissionDeniedError, RouteNotPermittedError } from './auth.errors.js';
 import { IS_PUBLIC, RequirePermission } from './decorators.js';
 import { KeyRateLimiter } from './key-rate-limiter.js';
@@ -16,15 +17,23 @@ export class PermissionGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly rateLimiter: KeyRateLimiter,
+    private readonly metrics: MetricsService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const required = this.reflector.getAllAndOverride(RequirePermission, targets);
-    if (!required) throw new RouteNotPermittedError();
     const principal = context.switchToHttp().getRequest<Request & { user: Principal }>().user;
-    if (!isGranted(principal.permissions, required)) throw new PermissionDeniedError(required);
+    const failure = !required
+      ? new RouteNotPermittedError()
+      : !isGranted(principal.permissions, required)
+        ? new PermissionDeniedError(required)
+        : undefined;
+    if (failure) {
+      this.metrics.authFailure(failure);
+      throw failure;
+    }
     await this.rateLimiter.consume(principal);
     return true;
   }

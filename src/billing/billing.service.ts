@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Env } from '../config/env.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
 import { Clock, utcDay } from '../common/time/clock.js';
 import type { Principal } from '../auth/principal.js';
 import type { Account } from './account.entity.js';
@@ -60,6 +61,7 @@ export class BillingService {
     private readonly ledger: LedgerRepository,
     private readonly env: Env,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   async getOrCreateAccount(principal: Principal, dto: CreateAccountDto): Promise<AccountResponse> {
@@ -92,10 +94,19 @@ export class BillingService {
       context: compact(dto.context),
       apiKeyId: principal.keyId,
     });
+    this.metrics.creditCheck(response.has_credit);
     return response;
   }
 
-  async charge(principal: Principal, dto: CreateChargeDto): Promise<ChargeResponse> {
+  charge(principal: Principal, dto: CreateChargeDto): Promise<ChargeResponse> {
+    return this.metrics.countCharge(this.chargeOnce(principal, dto));
+  }
+
+  addCredit(principal: Principal, dto: CreateCreditDto): Promise<CreditResponse> {
+    return this.metrics.countCredit(dto.transaction_type ?? 'purchase', this.addCreditOnce(principal, dto));
+  }
+
+  private async chargeOnce(principal: Principal, dto: CreateChargeDto): Promise<ChargeResponse> {
     const key = keyOf(principal, dto);
     const request = {
       amountMinor: dto.amount_minor,
@@ -140,7 +151,7 @@ export class BillingService {
     };
   }
 
-  async addCredit(principal: Principal, dto: CreateCreditDto): Promise<CreditResponse> {
+  private async addCreditOnce(principal: Principal, dto: CreateCreditDto): Promise<CreditResponse> {
     const key = keyOf(principal, dto);
     const transactionType = dto.transaction_type ?? 'purchase';
     const request = {

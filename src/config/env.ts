@@ -96,6 +96,32 @@ export class Env {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+
+  /** Serve Prometheus metrics at `GET /metrics`. */
+  @IsBoolean()
+  METRICS_ENABLED = true;
+
+  /**
+   * 0: metrics on the main port. Otherwise `/metrics` is served only on this port (and not on
+   * `PORT`), so a Service/NetworkPolicy can keep it inside the cluster.
+   */
+  @IsInt() @Min(0) @Max(65535)
+  METRICS_PORT = 0;
+
+  /** Serve the OpenAPI document at `/docs` (UI) and `/docs-json`. */
+  @IsBoolean()
+  DOCS_ENABLED = true;
+
+  /**
+   * On SIGTERM: how long to keep serving (readiness already 503, responses `Connection: close`)
+   * before the listener closes, so load balancers stop sending traffic first.
+   */
+  @IsInt() @Min(0) @Max(300_000)
+  SHUTDOWN_DRAIN_MS = 2_000;
+
+  /** After the listener closes: the longest wait for in-flight requests before sockets are cut. */
+  @IsInt() @Min(0) @Max(300_000)
+  SHUTDOWN_TIMEOUT_MS = 20_000;
 }
 
 const NUMERIC_KEYS = new Set<string>([
@@ -109,8 +135,11 @@ const NUMERIC_KEYS = new Set<string>([
   'STRIPE_API_PORT',
   'API_KEY_CACHE_TTL_MS',
   'LAST_USED_FLUSH_INTERVAL_MS',
+  'METRICS_PORT',
+  'SHUTDOWN_DRAIN_MS',
+  'SHUTDOWN_TIMEOUT_MS',
 ]);
-const BOOLEAN_KEYS = new Set<string>(['RUN_MIGRATIONS_ON_START']);
+const BOOLEAN_KEYS = new Set<string>(['RUN_MIGRATIONS_ON_START', 'METRICS_ENABLED', 'DOCS_ENABLED']);
 /** Never echoed back in a validation error: a malformed secret is still a secret. */
 const SECRET_KEYS = new Set<string>(['DATABASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
 
@@ -138,7 +167,11 @@ export function validateEnv(raw: Record<string, unknown>): Env {
       (e) =>
         `  ${e.property}=${SECRET_KEYS.has(e.property) ? '<redacted>' : JSON.stringify(raw[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`,
     );
-    throw new InvalidEnvironmentError(`Invalid configuration:\n${lines.join('\n')}`);
+    throw new InvalidEnvironmentError(
+      `Invalid configuration (${errors.length} ${errors.length === 1 ? 'variable' : 'variables'}):\n` +
+        `${lines.join('\n')}\n` +
+        'Every setting and its default is documented in .env.example.',
+    );
   }
   env.DEFAULT_CURRENCY = env.DEFAULT_CURRENCY.toUpperCase();
   return env;

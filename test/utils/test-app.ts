@@ -40,6 +40,8 @@ function applyEnv(overrides: Record<string, string>): void {
   process.env.FREE_USES_PER_ACCOUNT ??= '10';
   process.env.DAILY_FREE_USES ??= '2';
   process.env.DB_POOL_SIZE ??= '10';
+  // Request logs go straight to stdout (pino), past Jest's console capture.
+  process.env.LOG_LEVEL ??= 'silent';
   Object.assign(process.env, overrides);
 }
 

@@ -1,0 +1,94 @@
+import type { INestApplication } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants.js';
+import { ModulesContainer, Reflector } from '@nestjs/core';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { IS_PUBLIC, RequirePermission } from '../../auth/decorators.js';
+import { Env } from '../../config/env.js';
+import { SERVICE_NAME, SERVICE_VERSION } from '../service-info.js';
+
+export const API_KEY_SCHEME = 'api_key';
+/** Extension on every operation: the permission the route requires, or `public`. */
+export const PERMISSION_EXTENSION = 'x-required-permission';
+
+type Access = { kind: 'public' } | { kind: 'permission'; permission: string } | { kind: 'refused' };
+
+/**
+ * What every controller method demands, read from the same metadata the guards read, keyed by
+ * Swagger's default operationId (`Controller_method`).
+ */
+function accessByOperationId(app: INestApplication): Map<string, Access> {
+  const reflector = app.get(Reflector);
+  const access = new Map<string, Access>();
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as (new (...args: never[]) => unknown) | null;
+      if (!controller?.prototype) continue;
+      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler = (controller.prototype as Record<string, unknown>)[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
+        const targets = [handler, controller];
+        const permission = reflector.getAllAndOverride(RequirePermission, targets);
+        access.set(
+          `${controller.name}_${name}`,
+          reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)
+            ? { kind: 'public' }
+            : permission
+              ? { kind: 'permission', permission }
+              : { kind: 'refused' },
+        );
+      }
+    }
+  }
+  return access;
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
+
+/** Writes each route's permission into its operation: extension, security requirement, text, 401/403. */
+export function annotatePermissions(document: OpenAPIObject, access: Map<string, Access>): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!op) continue;
+      const rule = access.get(op.operationId ?? '') ?? { kind: 'refused' };
+      const ext = op as unknown as Record<string, unknown>;
+      if (rule.kind === 'public') {
+        ext[PERMISSION_EXTENSION] = 'public';
+        op.security = [];
+        op.description = ['Public: no API key needed.', op.description].filter(Boolean).join('\n\n');
+      } else if (rule.kind === 'permission') {
+        ext[PERMISSION_EXTENSION] = rule.permission;
+        op.security = [{ [API_KEY_SCHEME]: [] }];
+        op.description = [`Requires an API key with permission \`${rule.permission}\`.`, op.description]
+          .filter(Boolean)
+          .join('\n\n');
+        op.responses['401'] ??= { description: 'Missing, invalid, expired or revoked API key' };
+        op.responses['403'] ??= { description: `The key lacks \`${rule.permission}\`` };
+      } else {
+        ext[PERMISSION_EXTENSION] = 'refused';
+        op.description = ['Declares no permission: always refused (403).', op.description].filter(Boolean).join('\n\n');
+      }
+    }
+  }
+  return document;
+}
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle(SERVICE_NAME)
+    .setDescription(
+      'Credit and billing for AI agents. Authenticate with the `X-API-Key` header; each operation ' +
+        `names the permission it needs in \`${PERMISSION_EXTENSION}\`.`,
+    )
+    .setVersion(SERVICE_VERSION)
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, API_KEY_SCHEME)
+    .build();
+  return annotatePermissions(SwaggerModule.createDocument(app, config), accessByOperationId(app));
+}
+
+/** Swagger UI at `/docs`, the document at `/docs-json`, unless `DOCS_ENABLED=false`. */
+export function setupOpenApi(app: INestApplication): void {
+  if (!app.get(Env).DOCS_ENABLED) return;
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json' });
+}
