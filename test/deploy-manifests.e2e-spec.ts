@@ -1,0 +1,229 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { validate as lintDockerfile } from 'dockerfile-utils';
+import { parseAllDocuments } from 'yaml';
+import { Env, validateEnv } from '../src/config/env.js';
+
+/**
+ * No cluster or Docker engine runs in CI, so the packaging is checked here: every manifest under
+ * deploy/ parses and validates against the Kubernetes OpenAPI schemas (kubernetes-models), and the
+ * properties operators rely on are asserted field by field; the Dockerfile is linted and checked.
+ */
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const ROOT = join(import.meta.dirname, '..');
+const DEPLOY = join(ROOT, 'deploy');
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? yamlFiles(join(dir, e.name)) : e.name.endsWith('.yaml') ? [join(dir, e.name)] : [],
+  );
+}
+
+function load(file: string): Obj[] {
+  return parseAllDocuments(readFileSync(file, 'utf8')).map((doc) => {
+    expect(doc.errors).toEqual([]);
+    return doc.toJS() as Obj;
+  });
+}
+
+const manifests = yamlFiles(DEPLOY)
+  .filter((f) => !f.endsWith('kustomization.yaml'))
+  .flatMap((file) => load(file).map((obj) => ({ file: file.slice(DEPLOY.length + 1), obj })));
+const find = (kind: string, file?: string): Obj => {
+  const found = manifests.filter((m) => m.obj.kind === kind && (!file || m.file === file));
+  expect(found).toHaveLength(1);
+  return found[0].obj;
+};
+
+/** Env keys whose values are credentials: they must come from a Secret, never a ConfigMap. */
+const SECRET_KEYS = /URL|SECRET|PASSWORD|TOKEN|_KEY$/;
+const settings = Object.keys(new Env()).concat('DATABASE_URL').filter((k, i, all) => all.indexOf(k) === i);
+
+describe('deploy/ manifests', () => {
+  it('validate against the Kubernetes schemas', async () => {
+    expect(manifests.length).toBeGreaterThanOrEqual(9);
+    for (const { file, obj } of manifests) {
+      const mod = (await import(`kubernetes-models/${obj.apiVersion}/${obj.kind}`)) as Record<string, new (o: Obj) => { validate(): void }>;
+      const Model = mod[obj.kind];
+      expect([file, typeof Model]).toEqual([file, 'function']);
+      try {
+        new Model(obj).validate();
+      } catch (error) {
+        throw new Error(`${file} (${obj.kind}): ${(error as Error).message}`);
+      }
+    }
+  });
+
+  it('kustomization lists every service manifest and leaves the Job and the example Secret out', () => {
+    const [k] = load(join(DEPLOY, 'kustomization.yaml'));
+    expect(k.kind).toBe('Kustomization');
+    for (const r of k.resources as string[]) expect(existsSync(join(DEPLOY, r))).toBe(true);
+    expect(new Set(k.resources)).toEqual(
+      new Set(['serviceaccount.yaml', 'configmap.yaml', 'deployment.yaml', 'service.yaml', 'poddisruptionbudget.yaml', 'horizontalpodautoscaler.yaml', 'networkpolicy.yaml']),
+    );
+  });
+
+  it('Deployment: replicas, resources, probes, preStop, non-root read-only pod, no migrations at start', () => {
+    const d = find('Deployment');
+    expect(d.spec.replicas).toBeGreaterThanOrEqual(2);
+    expect(d.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    const pod = d.spec.template.spec;
+    expect(d.spec.selector.matchLabels).toEqual(
+      Object.fromEntries(Object.entries(d.spec.template.metadata.labels).filter(([k]) => k in d.spec.selector.matchLabels)),
+    );
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.containers).toHaveLength(1);
+    const c = pod.containers[0];
+    expect(c.command).toEqual(['node', 'dist/main']);
+    expect(c.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+    expect(c.resources.limits.memory).toEqual(expect.any(String));
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
+    expect(c.startupProbe.httpGet.path).toBe('/health/live');
+    expect(c.lifecycle.preStop.exec.command[0]).toBe('sleep');
+    const preStopSeconds = Number(c.lifecycle.preStop.exec.command[1]);
+    expect(preStopSeconds).toBeGreaterThanOrEqual(3);
+    expect(c.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(c.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+    expect(pod.volumes).toContainEqual(expect.objectContaining({ name: 'tmp', emptyDir: expect.any(Object) }));
+    expect(c.env).toContainEqual({ name: 'RUN_MIGRATIONS_ON_START', value: 'false' });
+    expect(c.ports.map((p: Obj) => [p.name, p.containerPort])).toEqual([['http', 8000], ['metrics', 9464]]);
+
+    // The grace period covers preStop + drain + in-flight timeout.
+    const config = find('ConfigMap').data;
+    const needed = preStopSeconds + (Number(config.SHUTDOWN_DRAIN_MS) + Number(config.SHUTDOWN_TIMEOUT_MS)) / 1000;
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(needed);
+  });
+
+  it('every setting comes from the ConfigMap or, for credentials, a Secret', () => {
+    const config = find('ConfigMap');
+    const env = validateConfigMap(config.data);
+    expect(env.RUN_MIGRATIONS_ON_START).toBe(false);
+    expect(env.METRICS_PORT).toBe(9464);
+    for (const workload of [find('Deployment'), find('Job')]) {
+      const c = workload.spec.template.spec.containers[0];
+      expect(c.envFrom).toContainEqual({ configMapRef: { name: config.metadata.name } });
+      const fromSecret = (c.env as Obj[]).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.name);
+      for (const key of settings) {
+        if (SECRET_KEYS.test(key)) {
+          expect([key, fromSecret.includes(key)]).toEqual([key, true]);
+          expect(Object.keys(config.data)).not.toContain(key);
+        } else {
+          expect([key, key in config.data]).toEqual([key, true]);
+        }
+      }
+      for (const e of c.env as Obj[]) {
+        if (e.valueFrom?.secretKeyRef) expect(e.valueFrom.secretKeyRef.name).toBe('ciris-billing-secrets');
+      }
+    }
+    // The example Secret names the same keys (and is not applied by kustomize).
+    const secret = find('Secret');
+    expect(secret.metadata.name).toBe('ciris-billing-secrets');
+    expect(Object.keys(secret.stringData).sort()).toEqual(settings.filter((k) => SECRET_KEYS.test(k)).sort());
+  });
+
+  it('migration Job runs `node dist/cli migrate` from the same image, once, non-root', () => {
+    const job = find('Job');
+    const deployment = find('Deployment');
+    const pod = job.spec.template.spec;
+    expect(pod.restartPolicy).toBe('Never');
+    const c = pod.containers[0];
+    expect(c.command).toEqual(['node', 'dist/cli', 'migrate']);
+    const [k] = load(join(DEPLOY, 'kustomization.yaml'));
+    const image = k.images.find((i: Obj) => i.name === deployment.spec.template.spec.containers[0].image);
+    expect(c.image).toBe(`${image.newName}:${image.newTag}`);
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(job.metadata.annotations['argocd.argoproj.io/hook']).toBe('PreSync');
+    expect(job.spec.backoffLimit).toBeGreaterThan(0);
+  });
+
+  it('Service, PodDisruptionBudget, HPA and NetworkPolicy select the API pods', () => {
+    const podLabels = find('Deployment').spec.template.metadata.labels;
+    const selects = (selector: Obj) => Object.entries(selector).every(([k, v]) => podLabels[k] === v);
+    const service = find('Service');
+    expect(selects(service.spec.selector)).toBe(true);
+    expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+    const pdb = find('PodDisruptionBudget');
+    expect(selects(pdb.spec.selector.matchLabels)).toBe(true);
+    expect(pdb.spec.minAvailable).toBe(1);
+    const hpa = find('HorizontalPodAutoscaler');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'ciris-billing' });
+    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+    expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
+    const policy = find('NetworkPolicy');
+    expect(selects(policy.spec.podSelector.matchLabels)).toBe(true);
+    const metricsRule = policy.spec.ingress.find((r: Obj) => r.ports.some((p: Obj) => p.port === 'metrics'));
+    expect(metricsRule.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+  });
+});
+
+/** The ConfigMap's values are what the service would boot with: run them through the real validation. */
+function validateConfigMap(data: Record<string, string>): Env {
+  return validateEnv({ ...data, DATABASE_URL: 'postgres://u:p@db:5432/billing' });
+}
+
+describe('Dockerfile', () => {
+  const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const instructions = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const stages: string[][] = [];
+  for (const line of instructions) {
+    if (/^FROM /i.test(line)) stages.push([]);
+    stages.at(-1)?.push(line);
+  }
+  const final = stages.at(-1)!;
+
+  it('lints clean', () => {
+    expect(lintDockerfile(text).map((d) => `${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
+  });
+
+  it('is multi-stage with npm ci, production dependencies only in the final stage, non-root, exec CMD, HEALTHCHECK', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(instructions.filter((l) => /^RUN npm ci\b/.test(l)).length).toBeGreaterThanOrEqual(2);
+    expect(instructions.some((l) => /^RUN npm ci .*--omit=dev/.test(l))).toBe(true);
+    // The final stage installs nothing and copies node_modules only from the --omit=dev stage.
+    expect(final.some((l) => /^RUN /.test(l))).toBe(false);
+    const prodStage = stages.find((s) => s.some((l) => /--omit=dev/.test(l)))![0].split(/\s+AS\s+/i)[1];
+    expect(final).toContain(`COPY --from=${prodStage} /app/node_modules ./node_modules`);
+    const user = final.find((l) => /^USER /.test(l));
+    expect(user).toMatch(/^USER [1-9]\d*(:\d+)?$/);
+    expect(final.at(-1)).toBe('CMD ["node", "dist/main"]');
+    expect(final.some((l) => /^HEALTHCHECK .*CMD \[/.test(l))).toBe(true);
+  });
+
+  it('.dockerignore keeps secrets, tests and local state out of the build context', () => {
+    const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8');
+    // Deny everything, then allow what the build needs.
+    expect(ignore.split('\n').find((l) => l && !l.startsWith('#'))).toBe('**');
+    expect(ignore).toContain('**/.env');
+    expect(ignore).not.toMatch(/^!test/m);
+    expect(ignore).not.toMatch(/^!\.data/m);
+  });
+});
+
+describe('.env.example', () => {
+  it('documents every setting with its default', () => {
+    const lines = readFileSync(join(ROOT, '.env.example'), 'utf8').split('\n');
+    const documented = new Map(
+      lines.filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    const defaults = new Env() as unknown as Record<string, unknown>;
+    for (const key of settings) {
+      expect([key, documented.has(key)]).toEqual([key, true]);
+      const value = defaults[key];
+      expect([key, documented.get(key)]).toEqual([key, value === undefined ? '' : String(value)]);
+    }
+    expect([...documented.keys()].filter((k) => !settings.includes(k))).toEqual([]);
+  });
+});
