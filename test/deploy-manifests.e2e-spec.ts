@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validate as lintDockerfile } from 'dockerfile-utils';
 import { parseAllDocuments } from 'yaml';
-import { Env, validateEnv } from '../src/config/env.js';
+import { Env, SECRET_KEYS, validateEnv } from '../src/config/env.js';
 
 /**
  * No cluster or Docker engine runs in CI, so the packaging is checked here: every manifest under
@@ -37,8 +37,8 @@ const find = (kind: string, file?: string): Obj => {
   return found[0].obj;
 };
 
-/** Env keys whose values are credentials: they must come from a Secret, never a ConfigMap. */
-const SECRET_KEYS = /URL|SECRET|PASSWORD|TOKEN|_KEY$/;
+/** Env keys whose values are credentials (SECRET_KEYS): they must come from a Secret, never a ConfigMap. */
+const isSecret = (key: string): boolean => SECRET_KEYS.has(key);
 const settings = Object.keys(new Env()).concat('DATABASE_URL').filter((k, i, all) => all.indexOf(k) === i);
 
 describe('deploy/ manifests', () => {
@@ -112,7 +112,7 @@ describe('deploy/ manifests', () => {
       expect(c.envFrom).toContainEqual({ configMapRef: { name: config.metadata.name } });
       const fromSecret = (c.env as Obj[]).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.name);
       for (const key of settings) {
-        if (SECRET_KEYS.test(key)) {
+        if (isSecret(key)) {
           expect([key, fromSecret.includes(key)]).toEqual([key, true]);
           expect(Object.keys(config.data)).not.toContain(key);
         } else {
@@ -126,7 +126,7 @@ describe('deploy/ manifests', () => {
     // The example Secret names the same keys (and is not applied by kustomize).
     const secret = find('Secret');
     expect(secret.metadata.name).toBe('ciris-billing-secrets');
-    expect(Object.keys(secret.stringData).sort()).toEqual(settings.filter((k) => SECRET_KEYS.test(k)).sort());
+    expect(Object.keys(secret.stringData).sort()).toEqual(settings.filter((k) => isSecret(k)).sort());
   });
 
   it('migration Job runs `node dist/cli migrate` from the same image, once, non-root', () => {

@@ -141,7 +141,7 @@ const NUMERIC_KEYS = new Set<string>([
 ]);
 const BOOLEAN_KEYS = new Set<string>(['RUN_MIGRATIONS_ON_START', 'METRICS_ENABLED', 'DOCS_ENABLED']);
 /** Never echoed back in a validation error: a malformed secret is still a secret. */
-const SECRET_KEYS = new Set<string>(['DATABASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set<string>(['DATABASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
 
 export class InvalidEnvironmentError extends Error {}
 
