@@ -7,6 +7,8 @@ ARG NODE_IMAGE=node:22-bookworm-slim
 
 # ---- build: all dependencies, compile TypeScript -------------------------------------------
 FROM ${NODE_IMAGE} AS build
+# No install-time telemetry (package.json "allowScripts" disables @scarf/scarf under npm 11 too).
+ENV SCARF_ANALYTICS=false
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Install scripts are needed (argon2 loads its native binary; see "allowScripts" in package.json).
@@ -18,6 +20,7 @@ RUN npm run build
 
 # ---- prod-deps: production dependencies only ----------------------------------------------
 FROM ${NODE_IMAGE} AS prod-deps
+ENV SCARF_ANALYTICS=false
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
