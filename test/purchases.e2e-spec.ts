@@ -321,6 +321,12 @@ describe('purchases with Stripe', () => {
       expect(tx.body.transactions).toHaveLength(1);
       expect(tx.body.transactions[0]).toMatchObject({ type: 'credit', transaction_type: 'purchase', amount_minor: 20, external_transaction_id: paymentId });
       await expectLedgerBalanced(accountId);
+
+      // Webhook credits are counted like API credits; the redelivery as already credited.
+      const metrics = (await request(t.http).get('/metrics')).text;
+      expect(metrics).toMatch(/^billing_credits_total\{transaction_type="purchase",outcome="success"\} [1-9]/m);
+      expect(metrics).toMatch(/^billing_credits_total\{transaction_type="purchase",outcome="credit_exists"\} [1-9]/m);
+      expect(metrics).toMatch(/^billing_credited_amount_minor_total\{transaction_type="purchase"\} [1-9]/m);
     });
 
     it('concurrent redeliveries credit exactly once', async () => {

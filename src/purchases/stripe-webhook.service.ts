@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { BalanceLimitExceededError } from '../billing/billing.errors.js';
 import { violatedConstraint } from '../billing/postgres-errors.js';
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
 import { Clock } from '../common/time/clock.js';
 import type { Purchase } from './purchase.entity.js';
 import { PurchaseNotCreditedError } from './purchases.errors.js';
@@ -29,6 +30,7 @@ export class StripeWebhookService {
     private readonly stripe: StripeGateway,
     private readonly purchases: PurchasesRepository,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   async handle(rawBody: unknown, signature: string | undefined): Promise<WebhookAck> {
@@ -68,6 +70,7 @@ export class StripeWebhookService {
       if (violatedConstraint(error) === 'chk_accounts_balance_limit') throw new BalanceLimitExceededError();
       throw error;
     }
+    this.metrics.creditRecorded('purchase', outcome.credit ? Number(outcome.credit.amount_minor) : null);
     if (outcome.credit) {
       this.logger.log(
         `Purchase ${purchase.paymentId} credited: +${outcome.credit.amount_minor} to account ${purchase.accountId} (balance ${outcome.credit.balance_after})`,

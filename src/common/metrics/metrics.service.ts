@@ -135,6 +135,12 @@ export class MetricsService {
     return result;
   }
 
+  /** A credit applied outside the credits API (Stripe webhooks): `null` when it was already applied. */
+  creditRecorded(transactionType: string, amountMinor: number | null): void {
+    this.credits.inc({ transaction_type: transactionType, outcome: amountMinor === null ? 'credit_exists' : 'success' });
+    if (amountMinor !== null) this.creditsMinor.inc({ transaction_type: transactionType }, amountMinor);
+  }
+
   creditCheck(hasCredit: boolean): void {
     this.creditChecks.inc({ has_credit: String(hasCredit) });
   }
