@@ -100,6 +100,9 @@ describe('operations: health, metrics, request ids, OpenAPI', () => {
     expect((await request(t.http).get('/v1/billing/transactions').query(user).set('X-API-Key', 'cbk_live_nope')).status).toBe(401);
     expect((await request(t.http).post('/v1/billing/charges').set(as(reader.plaintextKey)).send({ ...user, ...charge })).status).toBe(403);
     expect((await request(t.http).get('/no/such/route/12345')).status).toBe(404);
+    const limited = await t.createKey({ rateLimitPerMinute: 1 });
+    expect((await request(t.http).get('/v1/billing/transactions').query(user).set(as(limited.plaintextKey))).status).toBe(200);
+    expect((await request(t.http).get('/v1/billing/transactions').query(user).set(as(limited.plaintextKey))).status).toBe(429);
 
     const res = await request(t.http).get('/metrics');
     expect(res.status).toBe(200);
@@ -117,6 +120,7 @@ describe('operations: health, metrics, request ids, OpenAPI', () => {
     expect(m.get('billing_auth_failures_total{reason="missing_api_key"}')).toBeGreaterThanOrEqual(1);
     expect(m.get('billing_auth_failures_total{reason="invalid_api_key"}')).toBe(1);
     expect(m.get('billing_auth_failures_total{reason="permission_denied"}')).toBe(1);
+    expect(m.get('billing_auth_failures_total{reason="rate_limited"}')).toBe(1);
 
     expect(m.get('billing_http_requests_total{method="POST",route="/v1/billing/charges",status="201"}')).toBe(25);
     expect(m.get('billing_http_requests_total{method="POST",route="/v1/billing/charges",status="409"}')).toBe(1);

@@ -34,7 +34,12 @@ export class PermissionGuard implements CanActivate {
       this.metrics.authFailure(failure);
       throw failure;
     }
-    await this.rateLimiter.consume(principal);
+    try {
+      await this.rateLimiter.consume(principal);
+    } catch (error) {
+      this.metrics.authFailure(error);
+      throw error;
+    }
     return true;
   }
 }

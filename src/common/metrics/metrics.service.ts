@@ -80,7 +80,7 @@ export class MetricsService {
 
   readonly authFailures = new Counter({
     name: 'billing_auth_failures_total',
-    help: 'Rejected requests by reason (missing_api_key, invalid_api_key, api_key_expired, api_key_revoked, permission_denied, ...).',
+    help: 'Rejected requests by reason (missing_api_key, invalid_api_key, api_key_expired, api_key_revoked, permission_denied, rate_limited, ...).',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
