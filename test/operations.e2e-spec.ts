@@ -62,6 +62,20 @@ describe('operations: health, metrics, request ids, OpenAPI', () => {
     const long = await request(t.http).get('/health/live').set('X-Request-ID', 'x'.repeat(129));
     expect(long.headers['x-request-id']).toMatch(UUID);
 
+    // The id logged for a request is the id stored with what it did (admin audit rows).
+    const admin = await t.createKey({ permissions: ['billing:write', 'billing:admin'] });
+    const user = newUser('reqid');
+    await request(t.http).post('/v1/billing/accounts').set('X-API-Key', admin.plaintextKey).send(user);
+    const path = `/v1/billing/accounts/${user.oauth_provider}/${user.external_id}/adjustments`;
+    const body = { amount_minor: 5, reason: 'goodwill', idempotency_key: 'rid-1' };
+    const traced = await request(t.http).post(path).set('X-API-Key', admin.plaintextKey).set('X-Request-ID', 'adj-trace-1').send(body);
+    expect(traced.status).toBe(201);
+    expect(traced.body.request_id).toBe('adj-trace-1');
+    const generated = await request(t.http).post(path).set('X-API-Key', admin.plaintextKey).send({ ...body, idempotency_key: 'rid-2' });
+    expect(generated.status).toBe(201);
+    expect(generated.body.request_id).toBe(generated.headers['x-request-id']);
+    expect(generated.body.request_id).toMatch(UUID);
+
     // Error responses carry it too.
     const denied = await request(t.http).post('/v1/billing/charges').set('X-Request-ID', 'req-401').send({});
     expect(denied.status).toBe(401);
