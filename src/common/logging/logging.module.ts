@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hostname } from 'node:os';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { stdTimeFunctions } from 'pino';
@@ -26,7 +27,7 @@ const pathOf = (req: Req): string => (req.originalUrl ?? req.url ?? '').split('?
       useFactory: (env: Env) => ({
         pinoHttp: {
           level: env.LOG_LEVEL,
-          base: { service: 'ciris-billing' },
+          base: { service: 'ciris-billing', pid: process.pid, hostname: hostname() },
           timestamp: stdTimeFunctions.isoTime,
           genReqId: requestIdFor,
           quietReqLogger: true,
