@@ -35,17 +35,38 @@ export class EmbeddedDatabaseHolder implements OnApplicationShutdown {
 })
 class DatabaseUrlModule {}
 
+/**
+ * Optional connection tuning a process can provide (globally) under {@link DATABASE_TUNING}; the
+ * operator CLI uses it to fail fast — one connection attempt with a timeout, a small pool —
+ * instead of the service's boot-time retries.
+ */
+export interface DatabaseTuning {
+  retryAttempts?: number;
+  poolSize?: number;
+  applicationName?: string;
+  connectTimeoutMs?: number;
+}
+export const DATABASE_TUNING = Symbol('DATABASE_TUNING');
+
 @Module({
   imports: [
     DatabaseUrlModule,
     TypeOrmModule.forRootAsync({
-      inject: [DATABASE_URL, Env],
-      useFactory: (url: string, env: Env) => ({
-        ...dataSourceOptions(url, env.DB_POOL_SIZE),
-        autoLoadEntities: true,
-      }),
+      inject: [DATABASE_URL, Env, { token: DATABASE_TUNING, optional: true }],
+      useFactory: (url: string, env: Env, tuning: DatabaseTuning | undefined) => {
+        const options = dataSourceOptions(url, tuning?.poolSize ?? env.DB_POOL_SIZE);
+        return {
+          ...options,
+          extra: {
+            ...options.extra,
+            ...(tuning?.applicationName ? { application_name: tuning.applicationName } : {}),
+            ...(tuning?.connectTimeoutMs ? { connectionTimeoutMillis: tuning.connectTimeoutMs } : {}),
+          },
+          autoLoadEntities: true,
+          ...(tuning?.retryAttempts === undefined ? {} : { retryAttempts: tuning.retryAttempts }),
+        };
+      },
     }),
   ],
 })
 export class DatabaseModule {}
-
