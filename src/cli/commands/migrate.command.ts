@@ -1,5 +1,5 @@
-import { DataSource } from 'typeorm';
 import { Command } from 'nest-commander';
+import { DATABASE_URL } from '../../common/database/database.module.js';
 import { runMigrationsLocked } from '../../common/database/migrator.js';
 import { CliCore } from '../cli-core.js';
 import type { OutputOptions } from '../options.js';
@@ -16,7 +16,7 @@ export class MigrateCommand extends BaseCommand {
   }
 
   async run(_args: string[], options: OutputOptions = {}): Promise<void> {
-    const applied = await runMigrationsLocked(await this.core.get(DataSource));
+    const applied = await runMigrationsLocked(await this.core.get<string>(DATABASE_URL));
     if (options.json) return writeJson({ applied });
     writeOut(
       applied.length === 0
