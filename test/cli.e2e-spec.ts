@@ -92,11 +92,10 @@ describe('operator CLI (node dist/cli)', () => {
 
   it('prints help without touching the database, and refuses bad usage with one line', async () => {
     const nowhere = { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/nowhere' };
-    const [root, rotateHelp, unreachable, unknown, missing, badGrace, badId] = await Promise.all([
+    const [root, rotateHelp, unreachable, missing, badGrace, badId] = await Promise.all([
       cli(['--help'], { env: nowhere }),
       cli(['key', 'rotate', '--help'], { env: nowhere }),
       cli(['key', 'list'], { env: nowhere }),
-      fails(['frobnicate']),
       fails(['key', 'create', '--name', 'x']),
       fails(['key', 'rotate', '7c9e6679-7425-40de-944b-e07fc1f90ae7', '--grace-period-hours', 'soon']),
       fails(['key', 'revoke', 'not-a-uuid']),
@@ -113,7 +112,6 @@ describe('operator CLI (node dist/cli)', () => {
       stdout: '',
       stderr: 'error: Database unreachable (ECONNREFUSED): check DATABASE_URL or start the service\n',
     });
-    expect(unknown).toBe("error: unknown command 'frobnicate'");
     expect(missing).toBe("error: required option '--created-by <admin>' not specified");
     expect(badGrace).toBe('error: Invalid value for --grace-period-hours: "soon" (expected a number of hours from 0 to 8760)');
     expect(badId).toBe('error: Invalid key id "not-a-uuid": expected a UUID as shown by `node dist/cli key list`');
@@ -192,6 +190,9 @@ describe('operator CLI (node dist/cli)', () => {
       new RegExp(`^✅ API key revoked: ${keyId} \\(Production Agent, cbk_test_[0-9A-Za-z]{4}\\.\\.\\.\\)\\n$`),
     );
     await eventually401(plaintext, 'Authentication failed: API key revoked');
+    const [revoked] = await t.db.query('SELECT status, revoked_at FROM api_keys WHERE id = $1', [keyId]);
+    expect(revoked.status).toBe('revoked');
+    expect(revoked.revoked_at).not.toBeNull();
     expect(await ok(['key', 'revoke', keyId])).toBe(`API key ${keyId} (Production Agent) was already revoked\n`);
   });
 
@@ -200,13 +201,11 @@ describe('operator CLI (node dist/cli)', () => {
     const results = await Promise.all([
       fails(['key', 'create', '--name', 'x', '--created-by', adminEmail, '--permission', 'billing:read', '--permission', 'billing:raed']),
       fails(['key', 'create', '--name', 'x', '--created-by', 'nobody@example.com']),
-      fails(['key', 'revoke', id]),
       fails(['key', 'rotate', id]),
     ]);
     expect(results).toEqual([
       'error: Unknown permission(s): billing:raed. Valid permissions: billing:read, billing:write, billing:admin, analytics:read',
       'error: Admin user not found: nobody@example.com',
-      `error: API key not found: ${id}`,
       `error: API key not found: ${id}`,
     ]);
   });
@@ -278,18 +277,17 @@ describe('operator CLI (node dist/cli)', () => {
       if (row.last_used_at) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const [asJson, table, unused, revoked] = await Promise.all([
-      ok(['key', 'list', '--env', 'test', '--json']),
+    const [asJson, table, unused] = await Promise.all([
+      ok(['key', 'list', '--env', 'test', '--status', 'active', '--json']),
       ok(['key', 'list', '--env', 'test']),
       json<Array<{ key_id: string }>>(['key', 'list', '--unused-for-days', '1']),
-      json<Array<{ environment: string; status: string }>>(['key', 'list', '--status', 'revoked']),
     ]);
     const listed = JSON.parse(asJson) as Array<Record<string, unknown>>;
     const mine = listed.find((k) => k.key_id === key.key_id)!;
     expect(mine).toMatchObject({ name: 'CLI Agent', environment: 'test', status: 'active', key_prefix: key.plaintext_key.slice(0, 13) });
     const lastUsed = Date.parse(String(mine.last_used_at));
     expect(Math.abs(lastUsed - usedAt)).toBeLessThan(5_000);
-    expect(listed.every((k) => k.environment === 'test')).toBe(true);
+    expect(listed.every((k) => k.environment === 'test' && k.status === 'active')).toBe(true);
     expect(Object.keys(mine).some((k) => k.includes('hash') || k === 'plaintext_key')).toBe(false);
     expect(asJson).not.toContain(key.plaintext_key);
 
@@ -297,7 +295,5 @@ describe('operator CLI (node dist/cli)', () => {
     expect(table).toMatch(new RegExp(`\\n${key.key_id}  CLI Agent .* ${new Date(lastUsed).toISOString().slice(0, 19)}Z\\n`));
     expect(table).not.toContain(key.plaintext_key);
     expect(unused.map((k) => k.key_id)).not.toContain(key.key_id);
-    expect(revoked.length).toBeGreaterThan(0);
-    expect(revoked.every((k) => k.status === 'revoked')).toBe(true);
   });
 });
