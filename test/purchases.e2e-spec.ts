@@ -329,6 +329,19 @@ describe('purchases with Stripe', () => {
       expect(metrics).toMatch(/^billing_credited_amount_minor_total\{transaction_type="purchase"\} [1-9]/m);
     });
 
+    it('the revenue report counts the money paid, not the uses credited', async () => {
+      const { paymentId, intent } = await paidPurchase();
+      expect((await deliver('payment_intent.succeeded', intent)).status).toBe(200);
+      // A day no other test writes to, so the figures are this purchase's alone.
+      await t.db.query(`UPDATE credits SET created_at = '2002-02-02T12:00:00Z' WHERE external_transaction_id = $1`, [paymentId]);
+      const analyst = (await t.createKey({ permissions: ['analytics:read'] })).plaintextKey;
+      const res = await request(t.http)
+        .get('/v1/analytics/revenue?start=2002-02-02&end=2002-02-02&currency=USD')
+        .set('X-API-Key', analyst);
+      expect(res.status).toBe(200);
+      expect(res.body.totals).toMatchObject({ purchases: 1, purchase_amount_minor: 20, revenue_minor: 500 });
+    });
+
     it('concurrent redeliveries credit exactly once', async () => {
       const { user, paymentId, intent, accountId } = await paidPurchase();
       const responses = await Promise.all(Array.from({ length: 12 }, () => deliver('payment_intent.succeeded', intent)));

@@ -27,6 +27,7 @@ export interface RevenueRow {
   day: string;
   purchases: string;
   purchase_amount_minor: string;
+  revenue_minor: string;
   grant_minor: string;
   refund_minor: string;
   adjustment_minor: string;
@@ -107,23 +108,29 @@ WITH ${DAYS}, cr_day AS (
   SELECT ${DAY_OF} AS day,
          count(*) FILTER (WHERE transaction_type = 'purchase') AS purchases,
          sum(amount_minor) FILTER (WHERE transaction_type = 'purchase') AS purchase_amount_minor,
+         -- Money received: a Stripe purchase's price (its credit is the uses bought); a purchase
+         -- credited by another system through POST /credits counts its amount (1 credit = 1 minor unit).
+         sum(COALESCE(p.paid_minor, amount_minor)) FILTER (WHERE transaction_type = 'purchase') AS revenue_minor,
          sum(amount_minor) FILTER (WHERE transaction_type = 'grant') AS grant_minor,
          sum(amount_minor) FILTER (WHERE transaction_type = 'refund') AS refund_minor,
          sum(amount_minor) FILTER (WHERE transaction_type = 'adjustment') AS adjustment_minor,
          sum(amount_minor) AS credits_added_minor
     FROM credits
+    LEFT JOIN (SELECT credit_id, amount_minor AS paid_minor FROM purchases WHERE credit_id IS NOT NULL) p
+      ON p.credit_id = credits.id
    WHERE environment = $1 AND ${IN_RANGE} AND currency = $4
    GROUP BY 1
 ), cr AS (
   SELECT * FROM cr_day
   UNION ALL
-  SELECT 'infinity', sum(purchases), sum(purchase_amount_minor), sum(grant_minor), sum(refund_minor),
-         sum(adjustment_minor), sum(credits_added_minor)
+  SELECT 'infinity', sum(purchases), sum(purchase_amount_minor), sum(revenue_minor), sum(grant_minor),
+         sum(refund_minor), sum(adjustment_minor), sum(credits_added_minor)
     FROM cr_day
 )
 SELECT d.day::text AS day,
        COALESCE(cr.purchases, 0)::text AS purchases,
        COALESCE(cr.purchase_amount_minor, 0)::text AS purchase_amount_minor,
+       COALESCE(cr.revenue_minor, 0)::text AS revenue_minor,
        COALESCE(cr.grant_minor, 0)::text AS grant_minor,
        COALESCE(cr.refund_minor, 0)::text AS refund_minor,
        COALESCE(cr.adjustment_minor, 0)::text AS adjustment_minor,

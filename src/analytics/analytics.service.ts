@@ -37,7 +37,7 @@ function revenueFigures(r: RevenueRow): RevenueFigures {
   return {
     purchases: Number(r.purchases),
     purchase_amount_minor: purchase,
-    revenue_minor: purchase,
+    revenue_minor: Number(r.revenue_minor),
     credits_added_minor: {
       purchase,
       grant: Number(r.grant_minor),
