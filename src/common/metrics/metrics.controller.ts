@@ -6,7 +6,7 @@ import { MetricsService } from './metrics.service.js';
 
 /**
  * `GET /metrics` on the main port, unless disabled or moved to `METRICS_PORT` (then this route
- * answers exactly like an unknown route). Public: restrict it at the network (docs/deploying.md).
+ * answers exactly like an unknown route). Public: restrict it at the network (README, "Deploying").
  */
 @Controller('metrics')
 @Public()
