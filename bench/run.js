@@ -1,0 +1,432 @@
+// `npm run bench`: the service's hot paths against a framework-free baseline doing the same SQL.
+// See docs/performance.md. Loopback only, bounded (< 3 minutes), never part of `npm test`.
+//
+// Environment: DATABASE_URL (a PostgreSQL server; a fresh database is created on it and dropped
+// afterwards), else an embedded PostgreSQL in a temporary directory. BENCH_DURATION (s, default 10),
+// BENCH_WARMUP (s, default 2), BENCH_CONNECTIONS (default 50), BENCH_HOT_CONNECTIONS (default 1000).
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { displayPrefix, generateApiKey, hashApiKey } from '../dist/common/crypto/api-key-token.js';
+import { dataSourceOptions } from '../dist/common/database/data-source-options.js';
+import { startEmbeddedPostgres } from '../dist/common/database/embedded-postgres.js';
+import { runMigrationsLocked } from '../dist/common/database/migrator.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const HOT_CONNECTIONS = Number(process.env.BENCH_HOT_CONNECTIONS ?? 1000);
+const ACCOUNTS = 10_000;
+const SEED_BALANCE = 1_000_000;
+const HOT_BALANCE = 1_000_000_000;
+const PROVIDER = 'oauth:bench';
+
+const TARGETS = {
+  creditCheckRatio: 0.35,
+  chargeRatio: 0.45,
+  p99Factor: 3,
+  authRatio: 0.9,
+  hotVsCharge: 0.5,
+  rssMb: 250,
+  startMs: 2000,
+};
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------- database
+async function prepareDatabase() {
+  let serverUrl = process.env.DATABASE_URL;
+  let stopServer = async () => undefined;
+  let pgDir;
+  if (!serverUrl) {
+    pgDir = mkdtempSync(join(tmpdir(), 'ciris-bench-pg-'));
+    const t = Date.now();
+    const embedded = await startEmbeddedPostgres(pgDir, await freePort());
+    log(`embedded PostgreSQL started in ${Date.now() - t} ms`);
+    serverUrl = embedded.url;
+    stopServer = embedded.stop;
+  }
+  const name = `ciris_bench_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const ds = new DataSource(dataSourceOptions(url.toString(), 2));
+  await ds.initialize();
+  await runMigrationsLocked(ds);
+  await ds.destroy();
+  const drop = async () => {
+    const c = new pg.Client({ connectionString: serverUrl });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.end();
+    await stopServer();
+    if (pgDir) rmSync(pgDir, { recursive: true, force: true });
+  };
+  return { url: url.toString(), drop };
+}
+
+async function seed(db) {
+  const admin = await db.query(
+    `INSERT INTO admin_users (email, password_hash, full_name, role)
+     VALUES ('bench@example.com', 'not-a-login', 'Bench', 'super_admin') RETURNING id`,
+  );
+  const apiKey = generateApiKey('live');
+  await db.query(
+    `INSERT INTO api_keys (name, environment, key_prefix, key_hash, permissions, created_by)
+     VALUES ('bench agent', 'live', $1, $2, '{billing:read,billing:write}', $3)`,
+    [displayPrefix(apiKey), hashApiKey(apiKey), admin.rows[0].id],
+  );
+  // Accounts with a balance recorded as a grant, so every balance equals its ledger from the start.
+  await db.query(
+    `WITH created AS (
+       INSERT INTO accounts (environment, oauth_provider, external_id, balance_minor,
+                             free_uses_remaining, daily_free_uses_limit, daily_free_uses_remaining)
+       SELECT 'live', $1, 'user-' || i, $2::bigint, 10, 2, 2 FROM generate_series(0, $3::int - 1) AS i
+       UNION ALL
+       SELECT 'live', $1, h, $4::bigint, 10, 2, 2 FROM unnest(ARRAY['hot-service', 'hot-baseline']) AS h
+       RETURNING id, balance_minor
+     )
+     INSERT INTO credits (account_id, environment, amount_minor, currency, transaction_type, description, balance_after)
+     SELECT id, 'live', balance_minor, 'USD', 'grant', 'Bench seed', balance_minor FROM created`,
+    [PROVIDER, SEED_BALANCE, ACCOUNTS, HOT_BALANCE],
+  );
+  await db.query('ANALYZE');
+  return apiKey;
+}
+
+// ---------------------------------------------------------------- processes
+function startProcess(label, args, env) {
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  child.on('exit', (code, signal) => {
+    if (!child.stopping) log(`${label} exited unexpectedly (${code ?? signal}):\n${output.slice(-2000)}`);
+  });
+  return { child, started, output: () => output };
+}
+
+async function waitReady(proc, port, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null) throw new Error(`process exited: ${proc.output().slice(-2000)}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      if (res.ok) return Number(process.hrtime.bigint() - proc.started) / 1e6;
+    } catch {
+      // not listening yet
+    }
+    await sleep(10);
+  }
+  throw new Error(`not ready after ${timeoutMs} ms: ${proc.output().slice(-2000)}`);
+}
+
+async function stopProcess(proc) {
+  if (proc.child.exitCode !== null) return;
+  proc.child.stopping = true;
+  const exited = new Promise((r) => proc.child.once('exit', r));
+  proc.child.kill('SIGTERM');
+  await Promise.race([exited, sleep(10_000)]);
+  if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+}
+
+function readStatusKb(pid, field) {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+)`, 'm'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+// ---------------------------------------------------------------- load
+function scenarios(apiKey) {
+  const json = { 'content-type': 'application/json', 'x-api-key': apiKey };
+  const randomUser = () => `user-${Math.floor(Math.random() * ACCOUNTS)}`;
+  let seq = 0;
+  return [
+    {
+      id: 'credit_check',
+      title: 'credit check (POST /v1/billing/credits/check)',
+      requests: () => [{
+        method: 'POST', path: '/v1/billing/credits/check', headers: json,
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({
+            oauth_provider: PROVIDER, external_id: randomUser(),
+            context: { agent_id: 'bench-agent', channel_id: 'bench', request_id: `r${++seq}` },
+          }),
+        }),
+      }],
+    },
+    {
+      id: 'charge',
+      title: 'charge, unique idempotency keys (POST /v1/billing/charges)',
+      requests: (server) => [{
+        method: 'POST', path: '/v1/billing/charges', headers: json,
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({
+            oauth_provider: PROVIDER, external_id: randomUser(), amount_minor: 1, currency: 'USD',
+            description: 'Agent message', idempotency_key: `${server}-${++seq}`,
+            metadata: { message_id: `m${seq}`, agent_id: 'bench-agent' },
+          }),
+        }),
+      }],
+    },
+    {
+      id: 'hot_account',
+      title: `charge, one hot account (${HOT_CONNECTIONS} connections)`,
+      connections: HOT_CONNECTIONS,
+      requests: (server) => [{
+        method: 'POST', path: '/v1/billing/charges', headers: json,
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({
+            oauth_provider: PROVIDER, external_id: `hot-${server}`, amount_minor: 1, currency: 'USD',
+            description: 'Agent message', idempotency_key: `${server}-hot-${++seq}`,
+          }),
+        }),
+      }],
+    },
+    {
+      id: 'auth_route',
+      title: 'authenticated, no DB (GET /v1/billing/key)',
+      requests: () => [{ method: 'GET', path: '/v1/billing/key', headers: { 'x-api-key': apiKey } }],
+    },
+    {
+      id: 'public_route',
+      title: 'same without auth (GET /)',
+      requests: () => [{ method: 'GET', path: '/' }],
+    },
+  ];
+}
+
+function drive(port, scenario, server, seconds) {
+  return new Promise((resolve, reject) => {
+    autocannon(
+      {
+        url: `http://127.0.0.1:${port}`,
+        connections: scenario.connections ?? CONNECTIONS,
+        duration: seconds,
+        requests: scenario.requests(server),
+        timeout: 10,
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+  });
+}
+
+function summarise(r) {
+  return {
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    ok2xx: r['2xx'],
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+  };
+}
+
+// ---------------------------------------------------------------- verification
+async function verify(db, hotCounts) {
+  const ledger = await db.query(`
+    SELECT count(*) FILTER (WHERE a.balance_minor <> COALESCE(cr.total, 0) - COALESCE(ch.total, 0))::int AS mismatched,
+           count(*) FILTER (WHERE a.balance_minor < 0)::int AS negative,
+           count(*)::int AS accounts
+      FROM accounts a
+      LEFT JOIN (SELECT account_id, sum(amount_minor) AS total FROM credits GROUP BY 1) cr ON cr.account_id = a.id
+      LEFT JOIN (SELECT account_id, sum(balance_debit_minor) AS total FROM charges GROUP BY 1) ch ON ch.account_id = a.id`);
+  const hot = await db.query(`
+    SELECT a.external_id, a.balance_minor::float8 AS balance, a.total_uses::int AS uses, count(c.id)::int AS charges,
+           COALESCE(sum(c.balance_debit_minor), 0)::float8 AS debited
+      FROM accounts a LEFT JOIN charges c ON c.account_id = a.id
+     WHERE a.external_id LIKE 'hot-%' GROUP BY a.id`);
+  const checks = await db.query(`SELECT count(*)::int AS n FROM credit_checks`);
+  const hotResults = hot.rows.map((h) => {
+    const server = h.external_id.slice(4);
+    const { ok: acknowledged, sent } = hotCounts[server];
+    return {
+      server,
+      acknowledged_charges: acknowledged,
+      sent_requests: sent,
+      charges_in_db: h.charges,
+      total_uses: h.uses,
+      balance_ok: h.balance === HOT_BALANCE - h.debited,
+      exact: h.charges >= acknowledged && h.charges <= sent && h.uses === h.charges && h.balance === HOT_BALANCE - h.debited,
+    };
+  });
+  return { ...ledger.rows[0], credit_checks_recorded: checks.rows[0].n, hot: hotResults };
+}
+
+// ---------------------------------------------------------------- report
+const fmt = (n, d = 0) => (n === null || n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
+
+function table(rows, extra) {
+  const head = ['scenario', 'service req/s', 'baseline req/s', 'ratio', 'svc p50/p99 ms', 'base p50/p99 ms', 'non-2xx svc/base', 'svc peak RSS MB', 'target', 'met'];
+  const body = rows.map((r) => [
+    r.title,
+    fmt(r.service.rps),
+    fmt(r.baseline.rps),
+    fmt(r.ratio, 2),
+    `${r.service.p50}/${r.service.p99}`,
+    `${r.baseline.p50}/${r.baseline.p99}`,
+    `${r.service.non2xx + r.service.errors}/${r.baseline.non2xx + r.baseline.errors}`,
+    fmt(r.service.peakRssMb),
+    r.target ?? '',
+    r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => String(b[i]).length)));
+  const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  const out = [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)];
+  return `${out.join('\n')}\n\n${extra.join('\n')}`;
+}
+
+// ---------------------------------------------------------------- main
+async function main() {
+  const benchStarted = Date.now();
+  const { url, drop } = await prepareDatabase();
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  let service;
+  let baseline;
+  try {
+    const apiKey = await seed(db);
+    log(`seeded ${ACCOUNTS} accounts in a fresh database`);
+
+    const [servicePort, baselinePort] = [await freePort(), await freePort()];
+    service = startProcess('service', ['dist/main.js'], {
+      DATABASE_URL: url, PORT: String(servicePort), HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn',
+    });
+    const startMs = await waitReady(service, servicePort);
+    log(`service ready in ${startMs.toFixed(0)} ms (spawn to first 200 on GET /)`);
+    baseline = startProcess('baseline', ['bench/baseline-server.js'], { BENCH_DATABASE_URL: url, PORT: String(baselinePort) });
+    await waitReady(baseline, baselinePort);
+
+    const ports = { service: servicePort, baseline: baselinePort };
+    // Acknowledged (2xx) and sent hot-account charges: requests still in flight when a run ends may
+    // commit unacknowledged, so the exact count lies between the two.
+    const hotCounts = { service: { ok: 0, sent: 0 }, baseline: { ok: 0, sent: 0 } };
+    const rows = [];
+    const list = scenarios(apiKey);
+    for (const [index, scenario] of list.entries()) {
+      // Alternate who goes first, so drift in the machine's speed does not favour one side.
+      const order = index % 2 === 0 ? ['service', 'baseline'] : ['baseline', 'service'];
+      const row = { id: scenario.id, title: scenario.title };
+      for (const server of order) {
+        const warm = await drive(ports[server], scenario, server, WARMUP);
+        let peakRss = 0;
+        const sampler = server === 'service'
+          ? setInterval(() => (peakRss = Math.max(peakRss, readStatusKb(service.child.pid, 'VmRSS'))), 100)
+          : undefined;
+        const result = await drive(ports[server], scenario, server, DURATION);
+        clearInterval(sampler);
+        if (scenario.id === 'hot_account') {
+          hotCounts[server].ok += warm['2xx'] + result['2xx'];
+          hotCounts[server].sent += warm.requests.sent + result.requests.sent;
+        }
+        row[server] = summarise(result);
+        if (server === 'service') row.service.peakRssMb = peakRss / 1024;
+        log(`${scenario.id} ${server}: ${row[server].rps} req/s p99 ${row[server].p99} ms non-2xx ${row[server].non2xx}`);
+      }
+      row.ratio = row.service.rps / row.baseline.rps;
+      row.p99Factor = row.service.p99 / Math.max(row.baseline.p99, 1);
+      rows.push(row);
+    }
+
+    const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+    const p99Ok = (r) => r.p99Factor <= TARGETS.p99Factor;
+    const cc = byId.credit_check;
+    cc.target = `>= ${TARGETS.creditCheckRatio * 100}% and p99 <= ${TARGETS.p99Factor}x`;
+    cc.met = cc.ratio >= TARGETS.creditCheckRatio && p99Ok(cc);
+    const ch = byId.charge;
+    ch.target = `>= ${TARGETS.chargeRatio * 100}% and p99 <= ${TARGETS.p99Factor}x`;
+    ch.met = ch.ratio >= TARGETS.chargeRatio && p99Ok(ch);
+    const hot = byId.hot_account;
+    hot.vsCharge = hot.service.rps / ch.service.rps;
+    hot.target = `exact, >= ${TARGETS.hotVsCharge * 100}% of charge`;
+    const authOverhead = byId.auth_route.service.rps / byId.public_route.service.rps;
+    byId.auth_route.target = `>= ${TARGETS.authRatio * 100}% of GET /`;
+    byId.auth_route.met = authOverhead >= TARGETS.authRatio;
+
+    const peakHwmMb = readStatusKb(service.child.pid, 'VmHWM') / 1024;
+    await stopProcess(service);
+    await stopProcess(baseline);
+    const verification = await verify(db, hotCounts);
+    const hotExact = verification.hot.every((h) => h.exact);
+    hot.met = hotExact && hot.vsCharge >= TARGETS.hotVsCharge;
+
+    const checks = {
+      ledger_equals_balances: verification.mismatched === 0,
+      no_negative_balance: verification.negative === 0,
+      hot_account_exact: hotExact,
+      rss_under_target: peakHwmMb < TARGETS.rssMb,
+      start_under_target: startMs < TARGETS.startMs,
+    };
+    const extra = [
+      `auth overhead: service GET /v1/billing/key is ${fmt(authOverhead * 100, 1)}% of its GET / (target >= ${TARGETS.authRatio * 100}%)`,
+      `hot account: service ${fmt(hot.service.rps)} req/s = ${fmt(hot.vsCharge * 100, 1)}% of its uncontended charge rate (target >= ${TARGETS.hotVsCharge * 100}%); exact: ${hotExact ? 'yes' : 'NO'} ` +
+        `(${verification.hot.map((h) => `${h.server}: ${h.acknowledged_charges} acknowledged <= ${h.charges_in_db} rows = ${h.total_uses} uses <= ${h.sent_requests} sent`).join('; ')})`,
+      `service peak RSS (VmHWM): ${fmt(peakHwmMb)} MB (target < ${TARGETS.rssMb}); start to ready: ${fmt(startMs)} ms (target < ${TARGETS.startMs})`,
+      `verification: ${verification.accounts} accounts, ledger sums = balances: ${checks.ledger_equals_balances ? 'yes' : 'NO'} ` +
+        `(${verification.mismatched} mismatched), negative balances: ${verification.negative}, credit checks recorded: ${verification.credit_checks_recorded}`,
+      `${DURATION} s per run after ${WARMUP} s warm-up, ${CONNECTIONS} connections (hot account: ${HOT_CONNECTIONS}), node ${process.version}, ` +
+        `total ${((Date.now() - benchStarted) / 1000).toFixed(0)} s`,
+    ];
+    const text = table(rows, extra);
+    process.stdout.write(`\n${text}\n`);
+
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(
+      join(ROOT, 'bench', 'results', 'latest.json'),
+      `${JSON.stringify({
+        at: new Date().toISOString(),
+        node: process.version,
+        settings: { duration_s: DURATION, warmup_s: WARMUP, connections: CONNECTIONS, hot_connections: HOT_CONNECTIONS, accounts: ACCOUNTS },
+        database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
+        scenarios: rows,
+        auth_overhead_ratio: authOverhead,
+        hot_vs_charge_ratio: hot.vsCharge,
+        service_peak_rss_mb: peakHwmMb,
+        service_start_to_ready_ms: startMs,
+        verification,
+        checks,
+        table: text,
+      }, null, 2)}\n`,
+    );
+    if (!checks.ledger_equals_balances || !checks.no_negative_balance || !hotExact) process.exitCode = 1;
+  } finally {
+    if (service) await stopProcess(service);
+    if (baseline) await stopProcess(baseline);
+    await db.end();
+    await drop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,73 @@
+/**
+ * The credit check as one statement (SPEC §4), so the hot path is one round trip:
+ * find the account, or create it with the configured free uses; refresh the attributes the
+ * request brings when they differ; decide `has_credit` and `reason`; record the audit row.
+ *
+ * Parameters: $1 environment, $2 oauth_provider, $3 external_id, $4..$9 wa_id, tenant_id,
+ * customer_email, display_name, user_role, agent_id (null = not sent), $10 currency for a new
+ * account, $11 one-time free uses, $12 daily free uses, $13 today (UTC), $14 api key id,
+ * $15 context (jsonb).
+ *
+ * Returns the account row plus `has_credit` and `reason` exactly as recorded, or no row when a
+ * concurrent request created the account between this statement's snapshot and its insert (the
+ * caller runs it again; the next snapshot sees the account).
+ *
+ * The decision (also the audit row's): inactive accounts have no credit ('Account suspended' /
+ * 'Account closed'); active ones have credit when a daily free use (today's count, or the full
+ * limit on a new day), a one-time free use, or any balance remains.
+ */
+export const CREDIT_CHECK_SQL = `
+WITH found AS (
+  SELECT * FROM accounts WHERE environment = $1 AND oauth_provider = $2 AND external_id = $3
+), refreshed AS (
+  UPDATE accounts a
+     SET wa_id = COALESCE($4::varchar, a.wa_id),
+         tenant_id = COALESCE($5::varchar, a.tenant_id),
+         customer_email = COALESCE($6::varchar, a.customer_email),
+         display_name = COALESCE($7::varchar, a.display_name),
+         user_role = COALESCE($8::varchar, a.user_role),
+         agent_id = COALESCE($9::varchar, a.agent_id),
+         updated_at = now()
+    FROM found f
+   WHERE a.id = f.id
+     AND (   ($4::varchar IS NOT NULL AND $4::varchar IS DISTINCT FROM f.wa_id)
+          OR ($5::varchar IS NOT NULL AND $5::varchar IS DISTINCT FROM f.tenant_id)
+          OR ($6::varchar IS NOT NULL AND $6::varchar IS DISTINCT FROM f.customer_email)
+          OR ($7::varchar IS NOT NULL AND $7::varchar IS DISTINCT FROM f.display_name)
+          OR ($8::varchar IS NOT NULL AND $8::varchar IS DISTINCT FROM f.user_role)
+          OR ($9::varchar IS NOT NULL AND $9::varchar IS DISTINCT FROM f.agent_id))
+  RETURNING a.*
+), created AS (
+  INSERT INTO accounts (environment, oauth_provider, external_id, wa_id, tenant_id, customer_email,
+                        display_name, user_role, agent_id, currency, free_uses_remaining,
+                        daily_free_uses_limit, daily_free_uses_remaining, daily_free_uses_day)
+  SELECT $1, $2, $3, $4::varchar, $5::varchar, $6::varchar, $7::varchar, $8::varchar, $9::varchar,
+         $10, $11::int, $12::int, $12::int, $13::date
+   WHERE NOT EXISTS (SELECT 1 FROM found)
+  ON CONFLICT (environment, oauth_provider, external_id) DO NOTHING
+  RETURNING *
+), account AS (
+  SELECT * FROM refreshed
+  UNION ALL
+  SELECT * FROM found WHERE NOT EXISTS (SELECT 1 FROM refreshed)
+  UNION ALL
+  SELECT * FROM created
+), decided AS (
+  SELECT a.*,
+         CASE WHEN a.status <> 'active' THEN false
+              ELSE (CASE WHEN a.daily_free_uses_day = $13::date THEN a.daily_free_uses_remaining
+                         ELSE a.daily_free_uses_limit END) > 0
+                   OR a.free_uses_remaining > 0 OR a.balance_minor > 0
+         END AS has_credit
+    FROM account a
+), audit AS (
+  INSERT INTO credit_checks (account_id, environment, has_credit, reason, context, api_key_id)
+  SELECT d.id, d.environment, d.has_credit,
+         CASE WHEN d.status = 'suspended' THEN 'Account suspended'
+              WHEN d.status = 'closed' THEN 'Account closed'
+              WHEN NOT d.has_credit THEN 'No free uses or credits remaining' END,
+         $15::jsonb, $14::uuid
+    FROM decided d
+  RETURNING reason
+)
+SELECT d.*, (SELECT reason FROM audit) AS reason FROM decided d`;
