@@ -162,6 +162,16 @@ function readStatusKb(pid, field) {
   }
 }
 
+/** CPU seconds (user + system) a process has used: per-request CPU holds when a shared machine's load drifts. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 // ---------------------------------------------------------------- load
 function scenarios(apiKey) {
   const json = { 'content-type': 'application/json', 'x-api-key': apiKey };
@@ -286,7 +296,7 @@ async function verify(db, hotCounts) {
 const fmt = (n, d = 0) => (n === null || n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
 
 function table(rows, extra) {
-  const head = ['scenario', 'service req/s', 'baseline req/s', 'ratio', 'svc p50/p99 ms', 'base p50/p99 ms', 'non-2xx svc/base', 'svc peak RSS MB', 'target', 'met'];
+  const head = ['scenario', 'service req/s', 'baseline req/s', 'ratio', 'svc p50/p99 ms', 'base p50/p99 ms', 'CPU us/req svc/base', 'non-2xx svc/base', 'svc peak RSS MB', 'target', 'met'];
   const body = rows.map((r) => [
     r.title,
     fmt(r.service.rps),
@@ -294,6 +304,7 @@ function table(rows, extra) {
     fmt(r.ratio, 2),
     `${r.service.p50}/${r.service.p99}`,
     `${r.baseline.p50}/${r.baseline.p99}`,
+    `${fmt(r.service.cpuUsPerReq)}/${fmt(r.baseline.cpuUsPerReq)}`,
     `${r.service.non2xx + r.service.errors}/${r.baseline.non2xx + r.baseline.errors}`,
     fmt(r.service.peakRssMb),
     r.target ?? '',
@@ -342,15 +353,19 @@ async function main() {
         const sampler = server === 'service'
           ? setInterval(() => (peakRss = Math.max(peakRss, readStatusKb(service.child.pid, 'VmRSS'))), 100)
           : undefined;
+        const pid = (server === 'service' ? service : baseline).child.pid;
+        const cpuBefore = cpuSeconds(pid);
         const result = await drive(ports[server], scenario, server, DURATION);
+        const cpu = cpuSeconds(pid) - cpuBefore;
         clearInterval(sampler);
         if (scenario.id === 'hot_account') {
           hotCounts[server].ok += warm['2xx'] + result['2xx'];
           hotCounts[server].sent += warm.requests.sent + result.requests.sent;
         }
         row[server] = summarise(result);
+        row[server].cpuUsPerReq = (cpu * 1e6) / Math.max(result.requests.total, 1);
         if (server === 'service') row.service.peakRssMb = peakRss / 1024;
-        log(`${scenario.id} ${server}: ${row[server].rps} req/s p99 ${row[server].p99} ms non-2xx ${row[server].non2xx}`);
+        log(`${scenario.id} ${server}: ${row[server].rps} req/s p99 ${row[server].p99} ms, ${fmt(row[server].cpuUsPerReq)} us CPU/req, non-2xx ${row[server].non2xx}`);
       }
       row.ratio = row.service.rps / row.baseline.rps;
       row.p99Factor = row.service.p99 / Math.max(row.baseline.p99, 1);

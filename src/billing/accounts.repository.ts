@@ -11,7 +11,7 @@ export interface AccountKey {
   externalId: string;
 }
 
-/** Attributes that are filled in when first seen and updated when a request brings a new value. */
+/** Attributes that are filled in when first seen and updated when a credit check brings a new value. */
 export interface AccountAttributes {
   waId?: string | null;
   tenantId?: string | null;
@@ -30,15 +30,6 @@ export interface NewAccountDefaults {
   initialBalanceMinor?: number;
   apiKeyId?: string | null;
 }
-
-const ATTRIBUTE_COLUMNS: Array<[keyof AccountAttributes, string]> = [
-  ['waId', 'wa_id'],
-  ['tenantId', 'tenant_id'],
-  ['customerEmail', 'customer_email'],
-  ['displayName', 'display_name'],
-  ['userRole', 'user_role'],
-  ['agentId', 'agent_id'],
-];
 
 @Injectable()
 export class AccountsRepository {
@@ -94,22 +85,5 @@ export class AccountsRepository {
       ],
     );
     return rows[0] ? accountFromRow(rows[0]) : null;
-  }
-
-  /** Sets each attribute the request brings that differs from the stored one; null when nothing changed. */
-  async updateAttributes(account: Account, attrs: AccountAttributes): Promise<Account | null> {
-    const changed = ATTRIBUTE_COLUMNS.filter(([prop]) => {
-      const value = attrs[prop];
-      return value !== undefined && value !== null && value !== account[prop];
-    });
-    if (changed.length === 0) return null;
-    const sets = changed.map(([, column], i) => `${column} = $${i + 2}`).join(', ');
-    const rows: Record<string, unknown>[][] = await this.db.query(
-      `UPDATE accounts SET ${sets}, updated_at = now() WHERE id = $1 RETURNING *`,
-      [account.id, ...changed.map(([prop]) => attrs[prop])],
-    );
-    // TypeORM returns [rows, affectedCount] for UPDATE ... RETURNING on postgres.
-    const updated = Array.isArray(rows[0]) ? rows[0][0] : (rows[0] as unknown as Record<string, unknown>);
-    return updated ? accountFromRow(updated) : null;
   }
 }

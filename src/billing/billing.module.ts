@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { PreparedQueries } from '../common/database/prepared-queries.js';
 import { Account } from './account.entity.js';
 import { AccountsRepository } from './accounts.repository.js';
 import { BillingController } from './billing.controller.js';
@@ -22,6 +23,7 @@ import { LedgerRepository } from './ledger.repository.js';
     CreditsRepository,
     CreditChecksRepository,
     LedgerRepository,
+    PreparedQueries,
   ],
   exports: [BillingService, AccountsRepository, CreditsRepository],
 })

@@ -17,7 +17,7 @@ import {
   InsufficientCreditsError,
 } from './billing.errors.js';
 import { ChargesRepository, type ExistingChargeRow } from './charges.repository.js';
-import { CreditChecksRepository } from './credit-checks.repository.js';
+import { CreditChecksRepository, type CreditCheckOutcome } from './credit-checks.repository.js';
 import { CreditsRepository } from './credits.repository.js';
 import type { AccountAttributesDto, AccountIdentityDto } from './dto/account-identity.dto.js';
 import type { AccountResponse, CreateAccountDto } from './dto/create-account.dto.js';
@@ -27,8 +27,6 @@ import type { CreditCheckDto, CreditCheckResponse } from './dto/credit-check.dto
 import type { ListTransactionsQueryDto, TransactionListResponse } from './dto/list-transactions.dto.js';
 import { LedgerRepository } from './ledger.repository.js';
 import { violatedConstraint } from './postgres-errors.js';
-
-const NO_CREDIT_REASON = 'No free uses or credits remaining';
 
 const keyOf = (principal: Principal, id: AccountIdentityDto): AccountKey => ({
   environment: principal.environment,
@@ -84,16 +82,16 @@ export class BillingService {
   }
 
   async checkCredit(principal: Principal, dto: CreditCheckDto): Promise<CreditCheckResponse> {
-    const account = await this.findOrCreateForUse(principal, dto);
-    const response = this.creditDecision(account);
-    await this.checks.record({
-      accountId: account.id,
-      environment: principal.environment,
-      hasCredit: response.has_credit,
-      reason: response.reason,
-      context: compact(dto.context),
+    const outcome = await this.checks.checkAndRecord(keyOf(principal, dto), {
+      attributes: attributesOf(dto),
+      currency: this.env.DEFAULT_CURRENCY,
+      freeUses: this.env.FREE_USES_PER_ACCOUNT,
+      dailyFreeUses: this.env.DAILY_FREE_USES,
+      today: utcDay(this.clock.now()),
       apiKeyId: principal.keyId,
+      context: compact(dto.context),
     });
+    const response = this.creditDecision(outcome);
     this.metrics.creditCheck(response.has_credit);
     return response;
   }
@@ -219,19 +217,6 @@ export class BillingService {
     };
   }
 
-  /** The account for a credit check: created when unknown, attributes refreshed when new ones arrive. */
-  private async findOrCreateForUse(principal: Principal, dto: AccountAttributesDto): Promise<Account> {
-    const key = keyOf(principal, dto);
-    const attrs = attributesOf(dto);
-    const existing = await this.accounts.findByKey(key);
-    if (existing) return (await this.accounts.updateAttributes(existing, attrs)) ?? existing;
-    const created = await this.accounts.insertIfAbsent(key, attrs, {
-      ...this.newAccountDefaults(principal),
-      currency: this.env.DEFAULT_CURRENCY,
-    });
-    return created ?? (await this.mustFind(key));
-  }
-
   private newAccountDefaults(principal: Principal) {
     return {
       freeUses: this.env.FREE_USES_PER_ACCOUNT,
@@ -262,34 +247,20 @@ export class BillingService {
       : account.dailyFreeUsesLimit;
   }
 
-  private creditDecision(account: Account): CreditCheckResponse {
-    const base = {
-      plan_name: account.planName,
-      total_uses: account.totalUses,
-      daily_free_uses_limit: account.dailyFreeUsesLimit,
-    };
-    if (account.status !== 'active') {
-      // Suspended or closed accounts show nothing spendable, so agents cannot serve them.
-      return {
-        ...base,
-        has_credit: false,
-        credits_remaining: 0,
-        reason: account.status === 'suspended' ? 'Account suspended' : 'Account closed',
-        free_uses_remaining: 0,
-        daily_free_uses_remaining: 0,
-        ...this.purchaseQuote(false),
-      };
-    }
-    const daily = this.dailyFreeRemaining(account);
-    const hasCredit = daily > 0 || account.freeUsesRemaining > 0 || account.balanceMinor > 0;
+  /** The response for a check; `has_credit` and `reason` are the decision the statement recorded. */
+  private creditDecision(outcome: CreditCheckOutcome): CreditCheckResponse {
+    const active = outcome.status === 'active';
     return {
-      ...base,
-      has_credit: hasCredit,
-      credits_remaining: account.balanceMinor,
-      reason: hasCredit ? null : NO_CREDIT_REASON,
-      free_uses_remaining: account.freeUsesRemaining,
-      daily_free_uses_remaining: daily,
-      ...this.purchaseQuote(hasCredit),
+      has_credit: outcome.hasCredit,
+      // Suspended or closed accounts show nothing spendable, so agents cannot serve them.
+      credits_remaining: active ? outcome.balanceMinor : 0,
+      plan_name: outcome.planName,
+      reason: outcome.reason,
+      free_uses_remaining: active ? outcome.freeUsesRemaining : 0,
+      total_uses: outcome.totalUses,
+      daily_free_uses_remaining: active ? outcome.dailyFreeUsesRemaining : 0,
+      daily_free_uses_limit: outcome.dailyFreeUsesLimit,
+      ...this.purchaseQuote(outcome.hasCredit),
     };
   }
 

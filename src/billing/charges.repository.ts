@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { PreparedQueries, preparedStatement } from '../common/database/prepared-queries.js';
 import type { AccountKey } from './accounts.repository.js';
 import type { FundingSource } from './charge.entity.js';
 import { CHARGE_SQL } from './sql/charge.sql.js';
+
+const CHARGE = preparedStatement('billing_charge', CHARGE_SQL);
 
 export interface ChargeRequest {
   amountMinor: number;
@@ -52,10 +55,13 @@ export interface ChargeOutcome {
 
 @Injectable()
 export class ChargesRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly prepared: PreparedQueries,
+  ) {}
 
   async charge(key: AccountKey, req: ChargeRequest): Promise<ChargeOutcome> {
-    const rows: ChargeOutcome[] = await this.db.query(CHARGE_SQL, [
+    const rows = await this.prepared.rows<ChargeOutcome>(CHARGE, [
       key.environment,
       key.oauthProvider,
       key.externalId,

@@ -1,26 +1,89 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { PreparedQueries, preparedStatement } from '../common/database/prepared-queries.js';
+import type { AccountAttributes, AccountKey } from './accounts.repository.js';
+import { CREDIT_CHECK_SQL } from './sql/credit-check.sql.js';
 
-export interface CreditCheckRecord {
-  accountId: string;
-  environment: string;
+const CHECK_AND_RECORD = preparedStatement('billing_credit_check', CREDIT_CHECK_SQL);
+
+export interface CreditCheckRequest {
+  attributes: AccountAttributes;
+  /** For an account created by this check. */
+  currency: string;
+  freeUses: number;
+  dailyFreeUses: number;
+  /** UTC day the daily free uses are counted for. */
+  today: string;
+  apiKeyId: string | null;
+  context: Record<string, unknown>;
+}
+
+/** The account as the check saw it, and the decision recorded in the audit row. */
+export interface CreditCheckOutcome {
+  status: 'active' | 'suspended' | 'closed';
+  planName: string;
+  balanceMinor: number;
+  freeUsesRemaining: number;
+  dailyFreeUsesLimit: number;
+  /** Today's remaining daily free uses (the full limit on a day not yet used). */
+  dailyFreeUsesRemaining: number;
+  totalUses: number;
   hasCredit: boolean;
   reason: string | null;
-  context: Record<string, unknown>;
-  apiKeyId: string | null;
+}
+
+interface CreditCheckRow {
+  status: CreditCheckOutcome['status'];
+  plan_name: string;
+  balance_minor: string;
+  free_uses_remaining: number;
+  daily_free_uses_limit: number;
+  daily_left: number;
+  total_uses: string;
+  has_credit: boolean;
+  reason: string | null;
 }
 
 @Injectable()
 export class CreditChecksRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly prepared: PreparedQueries) {}
 
-  /** Its own autocommitted statement: the audit row never depends on another write committing. */
-  async record(check: CreditCheckRecord): Promise<void> {
-    await this.db.query(
-      `INSERT INTO credit_checks (account_id, environment, has_credit, reason, context, api_key_id)
-       VALUES ($1, $2, $3, $4, $5::jsonb, $6)`,
-      [check.accountId, check.environment, check.hasCredit, check.reason, JSON.stringify(check.context), check.apiKeyId],
-    );
+  /**
+   * One autocommitted statement: find or create the account, refresh its attributes, decide and
+   * record the audit row (so the audit never depends on another write committing).
+   */
+  async checkAndRecord(key: AccountKey, req: CreditCheckRequest): Promise<CreditCheckOutcome> {
+    const a = req.attributes;
+    const values = [
+      key.environment,
+      key.oauthProvider,
+      key.externalId,
+      a.waId ?? null,
+      a.tenantId ?? null,
+      a.customerEmail ?? null,
+      a.displayName ?? null,
+      a.userRole ?? null,
+      a.agentId ?? null,
+      req.currency,
+      req.freeUses,
+      req.dailyFreeUses,
+      req.today,
+      req.apiKeyId,
+      JSON.stringify(req.context),
+    ];
+    let rows = await this.prepared.rows<CreditCheckRow>(CHECK_AND_RECORD, values);
+    // Empty only when a concurrent check created the account after this statement's snapshot.
+    if (rows.length === 0) rows = await this.prepared.rows<CreditCheckRow>(CHECK_AND_RECORD, values);
+    const row = rows[0];
+    return {
+      status: row.status,
+      planName: row.plan_name,
+      balanceMinor: Number(row.balance_minor),
+      freeUsesRemaining: row.free_uses_remaining,
+      dailyFreeUsesLimit: row.daily_free_uses_limit,
+      dailyFreeUsesRemaining: row.daily_left,
+      totalUses: Number(row.total_uses),
+      hasCredit: row.has_credit,
+      reason: row.reason,
+    };
   }
 }

@@ -1,3 +1,7 @@
+/** What the check reads; listed, not `*`, so a prepared plan survives columns added by a migration. */
+const COLUMNS = `id, environment, status, plan_name, balance_minor, free_uses_remaining, daily_free_uses_limit,
+  daily_free_uses_remaining, daily_free_uses_day, total_uses`;
+
 /**
  * The credit check as one statement (SPEC §4), so the hot path is one round trip:
  * find the account, or create it with the configured free uses; refresh the attributes the
@@ -8,7 +12,8 @@
  * account, $11 one-time free uses, $12 daily free uses, $13 today (UTC), $14 api key id,
  * $15 context (jsonb).
  *
- * Returns the account row plus `has_credit` and `reason` exactly as recorded, or no row when a
+ * Returns what the response needs (`daily_left`: today's remaining daily free uses) plus
+ * `has_credit` and `reason` exactly as recorded, or no row when a
  * concurrent request created the account between this statement's snapshot and its insert (the
  * caller runs it again; the next snapshot sees the account).
  *
@@ -18,7 +23,8 @@
  */
 export const CREDIT_CHECK_SQL = `
 WITH found AS (
-  SELECT * FROM accounts WHERE environment = $1 AND oauth_provider = $2 AND external_id = $3
+  SELECT ${COLUMNS}, wa_id, tenant_id, customer_email, display_name, user_role, agent_id
+    FROM accounts WHERE environment = $1 AND oauth_provider = $2 AND external_id = $3
 ), refreshed AS (
   UPDATE accounts a
      SET wa_id = COALESCE($4::varchar, a.wa_id),
@@ -36,7 +42,7 @@ WITH found AS (
           OR ($7::varchar IS NOT NULL AND $7::varchar IS DISTINCT FROM f.display_name)
           OR ($8::varchar IS NOT NULL AND $8::varchar IS DISTINCT FROM f.user_role)
           OR ($9::varchar IS NOT NULL AND $9::varchar IS DISTINCT FROM f.agent_id))
-  RETURNING a.*
+  RETURNING ${COLUMNS.replace(/(\w+)/g, 'a.$1')}
 ), created AS (
   INSERT INTO accounts (environment, oauth_provider, external_id, wa_id, tenant_id, customer_email,
                         display_name, user_role, agent_id, currency, free_uses_remaining,
@@ -45,29 +51,32 @@ WITH found AS (
          $10, $11::int, $12::int, $12::int, $13::date
    WHERE NOT EXISTS (SELECT 1 FROM found)
   ON CONFLICT (environment, oauth_provider, external_id) DO NOTHING
-  RETURNING *
+  RETURNING ${COLUMNS}
 ), account AS (
   SELECT * FROM refreshed
   UNION ALL
-  SELECT * FROM found WHERE NOT EXISTS (SELECT 1 FROM refreshed)
+  SELECT ${COLUMNS} FROM found WHERE NOT EXISTS (SELECT 1 FROM refreshed)
   UNION ALL
   SELECT * FROM created
 ), decided AS (
   SELECT a.*,
-         CASE WHEN a.status <> 'active' THEN false
-              ELSE (CASE WHEN a.daily_free_uses_day = $13::date THEN a.daily_free_uses_remaining
-                         ELSE a.daily_free_uses_limit END) > 0
-                   OR a.free_uses_remaining > 0 OR a.balance_minor > 0
-         END AS has_credit
+         CASE WHEN a.daily_free_uses_day = $13::date THEN a.daily_free_uses_remaining
+              ELSE a.daily_free_uses_limit END AS daily_left
     FROM account a
+), audited AS (
+  SELECT d.*,
+         d.status = 'active' AND (d.daily_left > 0 OR d.free_uses_remaining > 0 OR d.balance_minor > 0) AS has_credit
+    FROM decided d
 ), audit AS (
   INSERT INTO credit_checks (account_id, environment, has_credit, reason, context, api_key_id)
-  SELECT d.id, d.environment, d.has_credit,
-         CASE WHEN d.status = 'suspended' THEN 'Account suspended'
-              WHEN d.status = 'closed' THEN 'Account closed'
-              WHEN NOT d.has_credit THEN 'No free uses or credits remaining' END,
+  SELECT a.id, a.environment, a.has_credit,
+         CASE WHEN a.status = 'suspended' THEN 'Account suspended'
+              WHEN a.status = 'closed' THEN 'Account closed'
+              WHEN NOT a.has_credit THEN 'No free uses or credits remaining' END,
          $15::jsonb, $14::uuid
-    FROM decided d
+    FROM audited a
   RETURNING reason
 )
-SELECT d.*, (SELECT reason FROM audit) AS reason FROM decided d`;
+SELECT a.status, a.plan_name, a.balance_minor, a.free_uses_remaining, a.daily_free_uses_limit,
+       a.daily_left, a.total_uses, a.has_credit, (SELECT reason FROM audit) AS reason
+  FROM audited a`;

@@ -1,0 +1,12 @@
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../dist/common/database/data-source-options.js';
+import { runMigrationsLocked } from '../dist/common/database/migrator.js';
+import { displayPrefix, generateApiKey, hashApiKey } from '../dist/common/crypto/api-key-token.js';
+const url = process.argv[2];
+const ds = new DataSource(dataSourceOptions(url, 2)); await ds.initialize(); await runMigrationsLocked(ds); await ds.destroy();
+const db = new pg.Client({ connectionString: url }); await db.connect();
+const a = await db.query(`INSERT INTO admin_users (email, password_hash, full_name) VALUES ('x@e.com','x','x') RETURNING id`);
+const key = generateApiKey('live');
+await db.query(`INSERT INTO api_keys (name, environment, key_prefix, key_hash, permissions, created_by) VALUES ('k','live',$1,$2,'{billing:read,billing:write}',$3)`, [displayPrefix(key), hashApiKey(key), a.rows[0].id]);
+console.log(key); await db.end();
