@@ -3,23 +3,22 @@ import { HttpErrorFilter } from './common/errors/http-error.filter.js';
 import { GracefulShutdown } from './common/lifecycle/graceful-shutdown.js';
 import { MetricsService } from './common/metrics/metrics.service.js';
 import { setupOpenApi } from './common/openapi/openapi.js';
-import {
-  DeferredBodyErrorInterceptor,
-  deferredJsonBodyParser,
-  deferredRawBodyParser,
-} from './common/validation/deferred-json-body.js';
+import { deferredJsonBodyParser, deferredRawBodyParser } from './common/validation/deferred-json-body.js';
 import { RequestValidationPipe } from './common/validation/request-validation.pipe.js';
 import { STRIPE_WEBHOOK_PATH } from './purchases/stripe-webhook.controller.js';
 
 /** Everything about the HTTP app that is not a module: shared by main.ts and the e2e tests. */
 export function configureApp(app: INestApplication): INestApplication {
+  // JSON API responses: no ETag (a hash of every body, which no client revalidates) and no banner.
+  const express = app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void };
+  express.set('etag', false);
+  express.set('x-powered-by', false);
   app.use(app.get(MetricsService).httpMiddleware);
   app.use(app.get(GracefulShutdown).middleware);
   // Stripe signs the exact bytes it sends: keep them raw (the JSON parser then skips the request).
   app.use(STRIPE_WEBHOOK_PATH, deferredRawBodyParser('1mb'));
   app.use(deferredJsonBodyParser('100kb'));
   app.useGlobalFilters(new HttpErrorFilter());
-  app.useGlobalInterceptors(new DeferredBodyErrorInterceptor());
   app.useGlobalPipes(new RequestValidationPipe());
   setupOpenApi(app);
   // SIGTERM/SIGINT run the shutdown sequence (GracefulShutdown drains first), then exit 0.

@@ -181,4 +181,51 @@ describe('hot paths', () => {
     expect(conflict.status).toBe(422);
     expect(conflict.body).toEqual({ detail: 'Idempotency key already used with different parameters', code: 'idempotency_conflict' });
   });
+
+  it('authenticates before it reads the body: 401 for a bad key, then 422 / 413 for a bad body', async () => {
+    const raw = (apiKey: string | null, body: string) => {
+      const r = request(t.http).post('/v1/billing/charges').set('Content-Type', 'application/json');
+      return (apiKey ? r.set('X-API-Key', apiKey) : r).send(body);
+    };
+    const noKey = await raw(null, '{"broken');
+    expect(noKey.status).toBe(401);
+    expect(noKey.headers['www-authenticate']).toBe('ApiKey');
+    const badKey = await raw('cbk_live_nope', '{"broken');
+    expect(badKey.body).toEqual({ detail: 'Authentication failed: Invalid API key', code: 'invalid_api_key' });
+    const reader = await t.createKey({ environment: 'live', permissions: ['billing:read'] });
+    expect((await raw(reader.plaintextKey, '{"broken')).status).toBe(403);
+    const broken = await raw(key, '{"broken');
+    expect(broken.status).toBe(422);
+    expect(broken.body.code).toBe('validation_error');
+    expect(broken.body.detail[0]).toMatchObject({ loc: ['body'], type: 'json_invalid' });
+    expect(broken.body.detail[0].msg).toMatch(/^JSON decode error: /);
+    const huge = await raw(key, JSON.stringify({ description: 'x'.repeat(200_000) }));
+    expect(huge.status).toBe(413);
+    const notObject = await raw(key, '[1, 2]');
+    expect(notObject.status).toBe(422);
+    expect(notObject.body.detail).toEqual([
+      { loc: ['body'], msg: 'Request body must be a JSON object', type: 'model_attributes_type' },
+    ]);
+  });
+
+  it('validates bodies with the same messages, and sends no ETag or X-Powered-By', async () => {
+    const res = await charge({ ...newUser(), amount_minor: 0, description: '' });
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ loc: ['body', 'amount_minor'], type: 'min' }),
+        expect.objectContaining({ loc: ['body', 'description'], type: 'isNotEmpty' }),
+      ]),
+    );
+    const nested = await check({ ...newUser(), context: { agent_id: 5 } });
+    expect(nested.status).toBe(422);
+    expect(nested.body.detail).toEqual([
+      { loc: ['body', 'context', 'agent_id'], msg: 'agent_id must be shorter than or equal to 255 characters', type: 'maxLength' },
+      { loc: ['body', 'context', 'agent_id'], msg: 'agent_id must be a string', type: 'isString' },
+    ]);
+    const root = await request(t.http).get('/');
+    expect(root.status).toBe(200);
+    expect(root.headers.etag).toBeUndefined();
+    expect(root.headers['x-powered-by']).toBeUndefined();
+  });
 });

@@ -1,6 +1,7 @@
 import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { Public } from '../auth/decorators.js';
+import { UnparsedBody } from '../common/validation/deferred-json-body.js';
 import { StripeWebhookService, type WebhookAck } from './stripe-webhook.service.js';
 
 /** Where Stripe delivers events; app.setup.ts keeps this path's body as raw bytes for the signature. */
@@ -15,6 +16,8 @@ export class StripeWebhookController {
   @Public()
   @HttpCode(200)
   receive(@Req() req: Request, @Headers('stripe-signature') signature?: string): Promise<WebhookAck> {
+    // No DTO, so no validation pipe to surface a body that could not be read (e.g. 413): do it here.
+    if (req.body instanceof UnparsedBody) throw req.body.toError();
     return this.webhooks.handle(req.body, signature);
   }
 }

@@ -1,14 +1,24 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import type { Observable } from 'rxjs';
-import { PayloadTooLargeError, RequestValidationError } from '../errors/domain-error.js';
+import { PayloadTooLargeError, RequestValidationError, type DomainError } from '../errors/domain-error.js';
 
-const BODY_ERROR = Symbol('bodyError');
-type RequestWithBodyError = Request & { [BODY_ERROR]?: { type?: string; message: string } };
+/** Stands in for `req.body` when parsing failed; the validation pipe turns it into the error. */
+export class UnparsedBody {
+  constructor(private readonly failure: { type?: string; message: string }) {}
+
+  /** 413 for an oversized body, else 422 with the parser's message. */
+  toError(): DomainError {
+    if (this.failure.type === 'entity.too.large') return new PayloadTooLargeError();
+    return new RequestValidationError([
+      { loc: ['body'], msg: `JSON decode error: ${this.failure.message}`, type: 'json_invalid' },
+    ]);
+  }
+}
 
 /**
- * Parses JSON bodies but defers any parse failure until after authentication, so a bad key with
- * a bad body is a 401 (SPEC §1), and only then a 422 (or 413 for an oversized body).
+ * Parses JSON bodies but defers any parse failure until the body is validated, which is after
+ * authentication (guards run before pipes), so a bad key with a bad body is a 401 (SPEC §1), and
+ * only then a 422 (or 413 for an oversized body). Deferring through the body itself rather than
+ * an interceptor keeps RxJS off every request.
  */
 export function deferredJsonBodyParser(limit: string): RequestHandler {
   return deferErrors(express.json({ limit }));
@@ -25,24 +35,8 @@ export function deferredRawBodyParser(limit: string): RequestHandler {
 function deferErrors(parse: RequestHandler): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     parse(req, res, (error?: unknown) => {
-      if (error) {
-        (req as RequestWithBodyError)[BODY_ERROR] = error as { type?: string; message: string };
-        req.body = undefined;
-      }
+      if (error) req.body = new UnparsedBody(error as { type?: string; message: string });
       next();
     });
   };
-}
-
-/** Runs after the guards: surfaces a deferred body-parse failure as the error the client should see. */
-@Injectable()
-export class DeferredBodyErrorInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const error = context.switchToHttp().getRequest<RequestWithBodyError>()[BODY_ERROR];
-    if (error) {
-      if (error.type === 'entity.too.large') throw new PayloadTooLargeError();
-      throw new RequestValidationError([{ loc: ['body'], msg: `JSON decode error: ${error.message}`, type: 'json_invalid' }]);
-    }
-    return next.handle();
-  }
 }

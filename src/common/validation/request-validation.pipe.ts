@@ -1,5 +1,7 @@
 import { type ArgumentMetadata, Injectable, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { validateSync, type ValidatorOptions } from 'class-validator';
 import { RequestValidationError, type ValidationIssue } from '../errors/domain-error.js';
+import { UnparsedBody } from './deferred-json-body.js';
 
 const LOCATION: Record<string, string> = { body: 'body', query: 'query', param: 'path' };
 
@@ -35,6 +37,7 @@ export class RequestValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (value instanceof UnparsedBody) throw value.toError();
     const location = LOCATION[metadata.type] ?? metadata.type;
     if (metadata.type === 'body' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       throw new RequestValidationError([
@@ -47,5 +50,10 @@ export class RequestValidationPipe extends ValidationPipe {
       if (error instanceof ValidationFailed) throw new RequestValidationError(flatten(error.errors, [location]));
       throw error;
     }
+  }
+
+  /** Every rule in the DTOs is synchronous: no promise per constraint on the hot path. */
+  protected override validate(object: object, validatorOptions?: ValidatorOptions): ValidationError[] {
+    return validateSync(object, validatorOptions);
   }
 }
