@@ -38,6 +38,8 @@ export class RequestValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (value instanceof UnparsedBody) throw value.toError();
+    // Custom parameter decorators (e.g. the principal) carry no DTO: nothing to validate.
+    if (metadata.type === 'custom') return value;
     const location = LOCATION[metadata.type] ?? metadata.type;
     if (metadata.type === 'body' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
       throw new RequestValidationError([
