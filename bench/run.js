@@ -14,9 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
 import { displayPrefix, generateApiKey, hashApiKey } from '../dist/common/crypto/api-key-token.js';
-import { dataSourceOptions } from '../dist/common/database/data-source-options.js';
 import { startEmbeddedPostgres } from '../dist/common/database/embedded-postgres.js';
 import { runMigrationsLocked } from '../dist/common/database/migrator.js';
 
@@ -75,10 +73,7 @@ async function prepareDatabase() {
   await admin.end();
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const ds = new DataSource(dataSourceOptions(url.toString(), 2));
-  await ds.initialize();
-  await runMigrationsLocked(ds);
-  await ds.destroy();
+  await runMigrationsLocked(url.toString());
   const drop = async () => {
     const c = new pg.Client({ connectionString: serverUrl });
     await c.connect();
