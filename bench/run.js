@@ -100,10 +100,11 @@ async function seed(db) {
   await db.query(
     `WITH created AS (
        INSERT INTO accounts (environment, oauth_provider, external_id, balance_minor,
-                             free_uses_remaining, daily_free_uses_limit, daily_free_uses_remaining)
-       SELECT 'live', $1, 'user-' || i, $2::bigint, 10, 2, 2 FROM generate_series(0, $3::int - 1) AS i
+                             free_uses_remaining, daily_free_uses_limit, daily_free_uses_remaining, daily_free_uses_day)
+       SELECT 'live', $1, 'user-' || i, $2::bigint, 10, 2, 2, (now() AT TIME ZONE 'UTC')::date
+         FROM generate_series(0, $3::int - 1) AS i
        UNION ALL
-       SELECT 'live', $1, h, $4::bigint, 10, 2, 2 FROM unnest(ARRAY['hot-service', 'hot-baseline']) AS h
+       SELECT 'live', $1, h, $4::bigint, 10, 2, 2, (now() AT TIME ZONE 'UTC')::date FROM unnest(ARRAY['hot-service', 'hot-baseline']) AS h
        RETURNING id, balance_minor
      )
      INSERT INTO credits (account_id, environment, amount_minor, currency, transaction_type, description, balance_after)
