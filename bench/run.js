@@ -7,7 +7,7 @@
 // For finding where time goes: BENCH_ONLY=credit_check,charge (scenario ids) and
 // BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (profile written when the service stops).
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -116,16 +116,30 @@ async function seed(db) {
 }
 
 // ---------------------------------------------------------------- processes
+/**
+ * Output goes to a file, not a pipe into this process: the service logs one JSON line per request
+ * (as deployed, at its default level), and reading that here would load the load generator.
+ */
 function startProcess(label, args, env) {
+  const logDir = mkdtempSync(join(tmpdir(), `ciris-bench-${label}-`));
+  const logFile = join(logDir, 'output.log');
+  const fd = openSync(logFile, 'w');
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const output = () => {
+    try {
+      const text = readFileSync(logFile, 'utf8');
+      return text.slice(-4000);
+    } catch {
+      return '';
+    }
+  };
   child.on('exit', (code, signal) => {
-    if (!child.stopping) log(`${label} exited unexpectedly (${code ?? signal}):\n${output.slice(-2000)}`);
+    if (!child.stopping) log(`${label} exited unexpectedly (${code ?? signal}):\n${output()}`);
+    rmSync(logDir, { recursive: true, force: true });
   });
-  return { child, started, output: () => output };
+  return { child, started, output };
 }
 
 async function waitReady(proc, port, timeoutMs = 30_000) {
@@ -330,7 +344,7 @@ async function main() {
     const [servicePort, baselinePort] = [await freePort(), await freePort()];
     const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
     service = startProcess('service', [...nodeArgs, 'dist/main.js'], {
-      DATABASE_URL: url, PORT: String(servicePort), HOST: '127.0.0.1', NODE_ENV: 'production', LOG_LEVEL: 'warn',
+      DATABASE_URL: url, PORT: String(servicePort), HOST: '127.0.0.1', NODE_ENV: 'production',
     });
     const startMs = await waitReady(service, servicePort);
     log(`service ready in ${startMs.toFixed(0)} ms (spawn to first 200 on GET /)`);
