@@ -44,8 +44,11 @@ const pathOf = (req: Req): string => (req.originalUrl ?? req.url ?? '').split('?
           },
           customAttributeKeys: { reqId: 'request_id' },
           // Called when the request starts and when it ends; only the end knows route and key.
-          customProps: (req: Req, res: ServerResponse) =>
-            res.writableEnded ? { route: routeTemplate(req as never), key_id: req.user?.keyId } : {},
+          // Nothing (not `{}`) at the start, so pino-http does not make a child logger for it.
+          customProps: ((req: Req, res: ServerResponse) =>
+            res.writableEnded
+              ? { route: routeTemplate(req as never), key_id: req.user?.keyId }
+              : undefined) as unknown as (req: Req, res: ServerResponse) => object,
           customLogLevel: (req: Req, res: ServerResponse, error?: Error) => {
             if (error || res.statusCode >= 500) return 'error';
             if (res.statusCode < 300 && QUIET_PATHS.has(pathOf(req))) return 'silent';

@@ -1,0 +1,19 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
+import { ApiKeyVerifier } from '../api-keys/api-key-verifier.js';
+import type { Principal } from './principal.js';
+
+export const API_KEY_STRATEGY = 'api-key';
+
+/** Authenticates only: reads `X-API-Key` and resolves the key. Authorisation is {@link PermissionGuard}'s job. */
+@Injectable()
+export class ApiKeyStrategy extends PassportStrategy(HeaderAPIKeyStrategy, API_KEY_STRATEGY) {
+  constructor(private readonly verifier: ApiKeyVerifier) {
+    super({ header: 'X-API-Key', prefix: '' }, false);
+  }
+
+  validate(apiKey: string): Promise<Principal> {
+    return this.verifier.verify(apiKey);
+  }
+}
