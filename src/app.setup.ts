@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { HttpErrorFilter } from './common/errors/http-error.filter.js';
 import { GracefulShutdown } from './common/lifecycle/graceful-shutdown.js';
+import { RequestLogger } from './common/logging/request-logger.js';
 import { MetricsService } from './common/metrics/metrics.service.js';
 import { setupOpenApi } from './common/openapi/openapi.js';
 import { deferredJsonBodyParser, deferredRawBodyParser } from './common/validation/deferred-json-body.js';
@@ -13,6 +14,7 @@ export function configureApp(app: INestApplication): INestApplication {
   const express = app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void };
   express.set('etag', false);
   express.set('x-powered-by', false);
+  app.use(app.get(RequestLogger).middleware);
   app.use(app.get(MetricsService).httpMiddleware);
   app.use(app.get(GracefulShutdown).middleware);
   // Stripe signs the exact bytes it sends: keep them raw (the JSON parser then skips the request).

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
 import { configureApp } from './app.setup.js';
+import { PinoNestLogger } from './common/logging/pino-nest-logger.js';
 import { DATABASE_URL } from './common/database/database.module.js';
 import { runMigrationsLocked } from './common/database/migrator.js';
 import { Env, InvalidEnvironmentError } from './config/env.js';
@@ -13,7 +13,7 @@ async function bootstrap(): Promise<void> {
   await (await import('./config/config.module.js')).configRoot;
   const { AppModule } = await import('./app.module.js');
   const app = await NestFactory.create(AppModule, { bodyParser: false, bufferLogs: true, abortOnError: false });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(PinoNestLogger));
   configureApp(app);
   const env = app.get(Env);
   if (env.RUN_MIGRATIONS_ON_START) {

@@ -12,15 +12,6 @@ export function redactApiKeys(line: string): string {
   return line.includes('cbk_') ? line.replace(KEY_LIKE, 'cbk_$1_$2…[REDACTED]') : line;
 }
 
-/** Headers that carry credentials are censored by path before serialization. */
-export const REDACTED_PATHS = [
-  'req.headers["x-api-key"]',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["stripe-signature"]',
-  'res.headers["set-cookie"]',
-];
-
 /** Accepted incoming request ids: short and log-safe; anything else is replaced by a fresh UUID. */
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 

@@ -1,0 +1,2 @@
+/** The process's pino logger (see {@link createPino}). */
+export const PINO = Symbol('PINO');
