@@ -11,7 +11,7 @@ import type { PurchaseQueryDto } from './dto/purchase-query.dto.js';
 import type { Purchase } from './purchase.entity.js';
 import { PaymentProviderModeMismatchError, PaymentProviderNotConfiguredError, PurchaseNotFoundError } from './purchases.errors.js';
 import { PurchasesRepository } from './purchases.repository.js';
-import { StripeGateway } from './stripe.gateway.js';
+import { StripeGateway, type StripePaymentIntent } from './stripe.gateway.js';
 
 /** Metadata keys written on every PaymentIntent; webhooks can rebuild a purchase from them. */
 export const PURCHASE_METADATA = {
@@ -72,15 +72,7 @@ export class PurchasesService {
       apiKeyId: principal.keyId,
     });
     if (!purchase) throw new AccountNotFoundError();
-    return {
-      payment_id: intent.id,
-      client_secret: intent.client_secret,
-      amount_minor: intent.amount,
-      currency: intent.currency.toUpperCase(),
-      uses_purchased: purchase.usesPurchased,
-      status: intent.status,
-      publishable_key: this.stripe.publishableKey,
-    };
+    return this.purchaseBody(intent, purchase);
   }
 
   /**
@@ -94,13 +86,7 @@ export class PurchasesService {
     if (!intent) throw new PurchaseNotFoundError();
     const totals = await this.purchases.ledgerTotals(purchase);
     return {
-      payment_id: intent.id,
-      client_secret: intent.client_secret,
-      amount_minor: intent.amount,
-      currency: intent.currency.toUpperCase(),
-      uses_purchased: purchase.usesPurchased,
-      status: intent.status,
-      publishable_key: this.stripe.publishableKey,
+      ...this.purchaseBody(intent, purchase),
       credits_added: totals.creditsAdded,
       credits_refunded: totals.creditsRefunded,
     };
@@ -151,5 +137,18 @@ export class PurchasesService {
       scope,
     ]);
     return `ciris-purchase-${createHash('sha256').update(material).digest('hex')}`;
+  }
+
+  /** SPEC §7's purchase body: Stripe's view of the intent and the uses it buys. */
+  private purchaseBody(intent: StripePaymentIntent, purchase: Purchase): PurchaseResponse {
+    return {
+      payment_id: intent.id,
+      client_secret: intent.client_secret,
+      amount_minor: intent.amount,
+      currency: intent.currency.toUpperCase(),
+      uses_purchased: purchase.usesPurchased,
+      status: intent.status,
+      publishable_key: this.stripe.publishableKey,
+    };
   }
 }
