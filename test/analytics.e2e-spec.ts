@@ -84,7 +84,6 @@ function generate(runId: string): DataSet {
 
 const sumOf = <T>(xs: T[], f: (x: T) => number): number => xs.reduce((s, x) => s + f(x), 0);
 const dayOf = (iso: string): string => new Date(iso).toISOString().slice(0, 10);
-const inRange = (iso: string): boolean => WINDOW_DAYS.includes(dayOf(iso));
 
 async function insert(db: DataSource, data: DataSet): Promise<void> {
   for (const a of data.accounts) {

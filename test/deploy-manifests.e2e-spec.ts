@@ -51,7 +51,7 @@ describe('deploy/ manifests', () => {
       try {
         new Model(obj).validate();
       } catch (error) {
-        throw new Error(`${file} (${obj.kind}): ${(error as Error).message}`);
+        throw new Error(`${file} (${obj.kind}): ${(error as Error).message}`, { cause: error });
       }
     }
   });
@@ -185,7 +185,7 @@ describe('Dockerfile', () => {
   const final = stages.at(-1)!;
 
   it('lints clean', () => {
-    expect(lintDockerfile(text).map((d) => `${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
+    expect(lintDockerfile(text).map((d) => `${d.range.start.line + 1}: ${JSON.stringify(d.message)}`)).toEqual([]);
   });
 
   it('is multi-stage with npm ci, production dependencies only in the final stage, non-root, exec CMD, HEALTHCHECK', () => {
@@ -222,7 +222,7 @@ describe('.env.example', () => {
     for (const key of settings) {
       expect([key, documented.has(key)]).toEqual([key, true]);
       const value = defaults[key];
-      expect([key, documented.get(key)]).toEqual([key, value === undefined ? '' : String(value)]);
+      expect([key, documented.get(key)]).toEqual([key, value === undefined ? '' : String(value as string | number | boolean)]);
     }
     expect([...documented.keys()].filter((k) => !settings.includes(k))).toEqual([]);
   });

@@ -84,7 +84,6 @@ describe('built server (node dist/main)', () => {
     const acknowledged: string[] = [];
     const failures: string[] = [];
     let signalledAt = 0;
-    let inFlightAtSignal = 0;
     let inFlight = 0;
     let ackedAfterSignal = 0;
     // Clients keep sending through the first half of the drain window (the time a load balancer
@@ -115,7 +114,7 @@ describe('built server (node dist/main)', () => {
     const workers = Array.from({ length: 8 }, worker);
     while (acknowledged.length < 40) await new Promise((r) => setTimeout(r, 10));
     signalledAt = Date.now();
-    inFlightAtSignal = inFlight;
+    const inFlightAtSignal = inFlight;
     server.signal('SIGTERM');
 
     // While draining, readiness reports the shutdown (Kubernetes takes the pod out of the Service).

@@ -15,7 +15,6 @@ import { violatedConstraint } from '../billing/postgres-errors.js';
 import { AccountStatusRepository, type AccountStatus } from './account-status.repository.js';
 import { AdjustmentsRepository, type ExistingCreditRow } from './adjustments.repository.js';
 import { AdminAuditRepository, type AuditActor } from './admin-audit.repository.js';
-import type { AdminAction } from './admin-audit-entry.entity.js';
 import { AccountClosedFinalError, AccountStatusUnchangedError, AdjustmentExistsError } from './admin.errors.js';
 import type { AccountStatusChangeDto, AccountStatusResponse } from './dto/account-status-change.dto.js';
 import type { AdjustmentResponse, CreateAdjustmentDto } from './dto/create-adjustment.dto.js';
@@ -157,7 +156,7 @@ export class AccountAdminService {
     const { rows, total } = await this.audit.page({
       environment: principal.environment,
       accountId,
-      action: query.action as AdminAction | undefined,
+      action: query.action,
       limit: query.limit,
       offset: query.offset,
     });

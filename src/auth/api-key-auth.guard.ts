@@ -28,8 +28,8 @@ export class ApiKeyAuthGuard extends AuthGuard(API_KEY_STRATEGY) {
 
   override handleRequest<T = Principal>(error: unknown, user: T | false, _info: unknown, context: ExecutionContext): T {
     // The strategy only fails without an error when the header is absent or empty.
-    const failure = error ?? (user ? undefined : new MissingApiKeyError());
-    if (failure || !user) {
+    if (error || !user) {
+      const failure = error instanceof Error ? error : new MissingApiKeyError();
       this.metrics.authFailure(failure);
       throw failure;
     }

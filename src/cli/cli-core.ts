@@ -13,7 +13,7 @@ export class CliCore implements OnApplicationShutdown {
     this.context ??= import('./cli.module.js').then(({ CliCoreModule }) =>
       NestFactory.createApplicationContext(CliCoreModule, { logger: false, abortOnError: false }),
     );
-    return (await this.context).get<T>(token as Type<T>);
+    return (await this.context).get<T>(token);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -38,7 +38,7 @@ async function main(): Promise<number> {
   return 1;
 }
 
-main()
+void main()
   .catch((error: unknown) => {
     process.stderr.write(`error: ${describeError(error)}\n`);
     return 1;

@@ -63,8 +63,8 @@ export class BuiltServer {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => this.output.push(c));
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => this.output.push(c));
+    child.stdout.setEncoding('utf8').on('data', (c: string) => this.output.push(c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => this.output.push(c));
     this.exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     const deadline = Date.now() + 20_000;
     for (;;) {

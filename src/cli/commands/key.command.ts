@@ -202,8 +202,11 @@ export class KeyRevokeCommand extends BaseCommand {
   allowExcessArgs: true,
 })
 export class KeyCommand extends CommandRunner {
-  async run(args: string[]): Promise<void> {
-    if (args.length > 0) throw new CliUsageError(`Unknown command 'key ${args[0]}' (expected: create, list, rotate, revoke)`);
+  run(args: string[]): Promise<void> {
+    if (args.length > 0) {
+      return Promise.reject(new CliUsageError(`Unknown command 'key ${args[0]}' (expected: create, list, rotate, revoke)`));
+    }
     this.command.help({ error: true });
+    return Promise.resolve();
   }
 }

@@ -54,7 +54,7 @@ export async function startEmbeddedPostgres(dir: string, port: number): Promise<
   const serverUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
   const url = `${serverUrl}/${EMBEDDED_DATABASE}`;
   if (await canConnect(`${serverUrl}/postgres`)) {
-    return { url, stop: async () => undefined };
+    return { url, stop: () => Promise.resolve() };
   }
 
   const EmbeddedPostgres = await loadEmbeddedPostgres();

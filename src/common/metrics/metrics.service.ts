@@ -5,7 +5,8 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 /** Requests that matched no route share one label, so scanners cannot blow up cardinality. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
-type Outcome = 'success' | string;
+/** 'success', or the error code of the failure. */
+type Outcome = string;
 
 /**
  * The matched route's template (`/v1/billing/accounts/:oauth_provider/:external_id`). Requests
