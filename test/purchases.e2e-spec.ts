@@ -334,6 +334,7 @@ describe('purchases with Stripe', () => {
       expect((await deliver('payment_intent.succeeded', intent)).status).toBe(200);
       // A day no other test writes to, so the figures are this purchase's alone.
       await t.db.query(`UPDATE credits SET created_at = '2002-02-02T12:00:00Z' WHERE external_transaction_id = $1`, [paymentId]);
+      await t.db.query(`UPDATE purchases SET credited_at = '2002-02-02T12:00:00Z' WHERE payment_id = $1`, [paymentId]);
       const analyst = (await t.createKey({ permissions: ['analytics:read'] })).plaintextKey;
       const res = await request(t.http)
         .get('/v1/analytics/revenue?start=2002-02-02&end=2002-02-02&currency=USD')
