@@ -118,6 +118,17 @@ describe('API-key authentication and permissions (SPEC §2)', () => {
     await expect(t.keys.rotateApiKey(old.keyId)).rejects.toMatchObject({ code: 'api_key_not_rotatable' });
   });
 
+  it('a revocation racing a rotation always wins: the old key ends revoked', async () => {
+    for (let i = 0; i < 5; i++) {
+      const key = await t.createKey();
+      const [revoked] = await Promise.allSettled([t.keys.revokeApiKey(key.keyId), t.keys.rotateApiKey(key.keyId)]);
+      expect(revoked.status).toBe('fulfilled');
+      expect((await t.keys.getApiKey(key.keyId)).status).toBe('revoked');
+      const res = await request(t.http).post(CHECK).set('X-API-Key', key.plaintextKey).send(newUser());
+      expect(res.status).toBe(401);
+    }
+  });
+
   it('answers 403 with the missing permission', async () => {
     const readOnly = await t.createKey({ permissions: ['billing:read'] });
     const user = newUser();

@@ -389,6 +389,39 @@ describe('Accounts, credit checks, charges, credits and the ledger (SPEC §3–6
       expect((await account(u)).body).toMatchObject({ balance_minor: 100, total_uses: 0 });
     });
 
+    it('strings PostgreSQL cannot store (NUL, lone surrogates) → 422 anywhere, never a 500', async () => {
+      const u = newUser();
+      await post('/v1/billing/accounts', { ...u, initial_balance_minor: 100 });
+      const bodies: Array<[object, (string | number)[]]> = [
+        [{ external_id: 'u\u0000x' }, ['body', 'external_id']],
+        [{ description: 'x\u0000y' }, ['body', 'description']],
+        [{ metadata: { request_id: '\u0000' } }, ['body', 'metadata', 'request_id']],
+        [{ idempotency_key: 'k\ud800' }, ['body', 'idempotency_key']],
+      ];
+      for (const [override, loc] of bodies) {
+        const res = await charge(u, override);
+        expect([loc, res.status]).toEqual([loc, 422]);
+        expect(res.body.detail[0]).toMatchObject({ loc, type: 'string_unstorable' });
+      }
+      const check = await post('/v1/billing/credits/check', { ...u, context: { request_id: 'a\u0000' } });
+      expect(check.status).toBe(422);
+      expect((await get(`/v1/billing/accounts/oauth:google/u%00`)).status).toBe(422);
+      expect((await get(`/v1/billing/transactions?oauth_provider=oauth:google&external_id=u%00`)).status).toBe(422);
+      expect((await account(u)).body).toMatchObject({ balance_minor: 100, total_uses: 0 });
+    });
+
+    it('idempotency keys the service reserves for itself (stripe:…) are refused', async () => {
+      const u = newUser();
+      await post('/v1/billing/accounts', u);
+      for (const key of ['stripe:pi_123', 'stripe-refund:pi_123:20']) {
+        const res = await post('/v1/billing/credits', { ...u, amount_minor: 1, idempotency_key: key });
+        expect(res.status).toBe(422);
+        expect(res.body.detail[0].loc).toEqual(['body', 'idempotency_key']);
+        expect((await charge(u, { idempotency_key: key })).status).toBe(422);
+      }
+      expect((await account(u)).body.balance_minor).toBe(0);
+    });
+
     it('malformed JSON → 422, non-object body → 422, unknown fields ignored', async () => {
       const bad = await request(t.http)
         .post('/v1/billing/charges')

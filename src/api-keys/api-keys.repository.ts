@@ -48,9 +48,16 @@ export class ApiKeysRepository {
     };
   }
 
-  findById(id: string, manager?: EntityManager): Promise<ApiKey | null> {
-    const repo = manager ? manager.getRepository(ApiKey) : this.keys;
-    return repo.findOne({ where: { id } });
+  findById(id: string): Promise<ApiKey | null> {
+    return this.keys.findOne({ where: { id } });
+  }
+
+  /**
+   * Reads a key inside a transaction with its row locked (FOR UPDATE), so a revocation and a
+   * rotation of the same key serialise: neither can act on a status the other has just changed.
+   */
+  findByIdForUpdate(id: string, manager: EntityManager): Promise<ApiKey | null> {
+    return manager.getRepository(ApiKey).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
   listAll(): Promise<ApiKey[]> {

@@ -136,7 +136,7 @@ export class ApiKeysService {
   /** Effective on the next request on every replica (NOTIFY in the same transaction). */
   async revokeApiKey(keyId: string): Promise<ApiKeyView> {
     const revoked = await this.keys.transaction(async (manager) => {
-      const key = await this.keys.findById(keyId, manager);
+      const key = await this.keys.findByIdForUpdate(keyId, manager);
       if (!key) throw new ApiKeyNotFoundError(keyId);
       if (key.status !== 'revoked') {
         const changes = { status: 'revoked' as const, revokedAt: this.clock.now() };
@@ -156,7 +156,7 @@ export class ApiKeysService {
   async rotateApiKey(keyId: string, options: { gracePeriodHours?: number } = {}): Promise<GeneratedApiKey> {
     const graceHours = options.gracePeriodHours ?? 24;
     const result = await this.keys.transaction(async (manager) => {
-      const old = await this.keys.findById(keyId, manager);
+      const old = await this.keys.findByIdForUpdate(keyId, manager);
       if (!old) throw new ApiKeyNotFoundError(keyId);
       if (old.status !== 'active') throw new ApiKeyNotRotatableError(keyId, old.status);
       const plaintextKey = generateApiKey(old.environment);

@@ -130,12 +130,15 @@ export class BillingService {
     if (!account) throw new AccountNotFoundError();
     if (existing) this.throwDuplicateCharge(existing, dto);
     if (!charge) {
-      if (account.status === 'suspended') throw new AccountSuspendedError();
-      if (account.status === 'closed') throw new AccountClosedError();
-      if (dto.currency && dto.currency !== account.currency) {
-        throw new CurrencyMismatchError(account.currency, dto.currency);
+      // The statement's snapshot may predate a change it then waited for (a suspension, a debit):
+      // explain the refusal from the account as it is now.
+      const current = await this.mustFind(key);
+      if (current.status === 'suspended') throw new AccountSuspendedError();
+      if (current.status === 'closed') throw new AccountClosedError();
+      if (dto.currency && dto.currency !== current.currency) {
+        throw new CurrencyMismatchError(current.currency, dto.currency);
       }
-      throw new InsufficientCreditsError(Number(account.balance_minor), dto.amount_minor);
+      throw new InsufficientCreditsError(current.balanceMinor, dto.amount_minor);
     }
     return {
       charge_id: charge.id,
@@ -177,8 +180,10 @@ export class BillingService {
     if (!account) throw new AccountNotFoundError();
     if (existing) throw new CreditExistsError(existing.id);
     if (!credit) {
-      if (account.status === 'closed') throw new AccountClosedError();
-      throw new CurrencyMismatchError(account.currency, dto.currency ?? account.currency);
+      // As for charges: the account as it is now, not as the statement's snapshot saw it.
+      const current = await this.mustFind(key);
+      if (current.status === 'closed') throw new AccountClosedError();
+      throw new CurrencyMismatchError(current.currency, dto.currency ?? current.currency);
     }
     return {
       credit_id: credit.id,

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsString, Max, MaxLength, Min, NotEquals } from 'class-validator';
-import { CurrencyCode, MAX_AMOUNT_MINOR } from '../../billing/dto/common-fields.js';
+import { CurrencyCode, MAX_AMOUNT_MINOR, RequiredIdempotencyKey } from '../../billing/dto/common-fields.js';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
@@ -12,7 +12,7 @@ export class CreateAdjustmentDto {
   @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(1000)
   reason: string;
 
-  @IsString() @IsNotEmpty() @MaxLength(255)
+  @RequiredIdempotencyKey()
   idempotency_key: string;
 
   @CurrencyCode()

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { QueryFailedError } from 'typeorm';
 import { DomainError, RequestValidationError } from './domain-error.js';
 
 /** HTTP status for each stable error code. Codes not listed here are a bug and map to 500. */
@@ -101,6 +102,19 @@ export class HttpErrorFilter implements ExceptionFilter {
             : exception.message;
       res.status(status).json({ detail: message, code: HTTP_CODE_NAMES[status] ?? `http_${status}` });
       return;
+    }
+
+    // Backstop for input the validation pipe let through but PostgreSQL cannot store (invalid
+    // byte sequence, untranslatable character): the client's input, so a 422, never a 500.
+    if (exception instanceof QueryFailedError) {
+      const code = (exception.driverError as { code?: string } | undefined)?.code;
+      if (code === '22021' || code === '22P05') {
+        res.status(422).json({
+          detail: [{ loc: ['body'], msg: 'Input contains characters that cannot be stored', type: 'string_unstorable' }],
+          code: 'validation_error',
+        });
+        return;
+      }
     }
 
     // Errors raised by the body parser carry an HTTP status (e.g. 400 for bad encoding).
