@@ -410,6 +410,21 @@ describe('Accounts, credit checks, charges, credits and the ledger (SPEC §3–6
       expect((await account(u)).body).toMatchObject({ balance_minor: 100, total_uses: 0 });
     });
 
+    it('keys that could reach a prototype are dropped like any unknown field', async () => {
+      const u = newUser();
+      const res = await request(t.http)
+        .post('/v1/billing/credits/check')
+        .set('X-API-Key', key)
+        .set('Content-Type', 'application/json')
+        .send(
+          `{"oauth_provider":"${u.oauth_provider}","external_id":"${u.external_id}",` +
+            `"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},` +
+            `"context":{"__proto__":{"polluted":true}}}`,
+        );
+      expect(res.status).toBe(200);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
     it('idempotency keys the service reserves for itself (stripe:…) are refused', async () => {
       const u = newUser();
       await post('/v1/billing/accounts', u);

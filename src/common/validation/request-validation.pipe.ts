@@ -1,15 +1,10 @@
-import { type ArgumentMetadata, Injectable, ValidationPipe, type ValidationError } from '@nestjs/common';
-import { validateSync, type ValidatorOptions } from 'class-validator';
+import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
 import { RequestValidationError, type ValidationIssue } from '../errors/domain-error.js';
 import { UnparsedBody } from './deferred-json-body.js';
 
 const LOCATION: Record<string, string> = { body: 'body', query: 'query', param: 'path' };
-
-class ValidationFailed extends Error {
-  constructor(readonly errors: ValidationError[]) {
-    super('validation failed');
-  }
-}
 
 function flatten(errors: ValidationError[], loc: (string | number)[]): ValidationIssue[] {
   return errors.flatMap((e) => {
@@ -19,12 +14,15 @@ function flatten(errors: ValidationError[], loc: (string | number)[]): Validatio
   });
 }
 
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * The first string (or object key) PostgreSQL could not store: NUL characters are refused by text
  * and jsonb columns, and lone surrogates would be stored as U+FFFD (two different idempotency keys
- * becoming one). Refused here as a 422 rather than failing later as a 500.
+ * becoming one). Refused here as a 422 rather than failing later as a 500. The same walk removes
+ * keys that could reach a prototype (`__proto__`, `constructor`, `prototype`).
  */
 function unstorableString(value: unknown, loc: (string | number)[], depth = 0): ValidationIssue | undefined {
   if (typeof value === 'string') {
@@ -43,30 +41,38 @@ function unstorableString(value: unknown, loc: (string | number)[], depth = 0): 
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) return undefined;
   for (const [key, item] of Object.entries(value)) {
+    if (UNSAFE_KEYS.has(key)) {
+      delete (value as Record<string, unknown>)[key];
+      continue;
+    }
     const issue = unstorableString(key, [...loc, key], depth + 1) ?? unstorableString(item, [...loc, key], depth + 1);
     if (issue) return issue;
   }
   return undefined;
 }
 
+/** Parameter types that carry no rules: passed through as they are. */
+const UNVALIDATED_TYPES = new Set<unknown>([String, Number, Boolean, Array, Object]);
+
+const VALIDATOR_OPTIONS: ValidatorOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: false,
+  forbidUnknownValues: false,
+  validationError: { target: false, value: false },
+};
+
 /**
  * class-validator with the service's rules: unknown fields are dropped (never rejected), no
- * implicit type coercion for bodies, and failures become 422 with FastAPI-style `loc` lists.
+ * implicit type coercion for bodies, keys that could reach a prototype are removed, and failures
+ * become 422 with FastAPI-style `loc` lists.
+ *
+ * A lean pipe rather than Nest's ValidationPipe: it runs on every request of the agents' hot path,
+ * and ValidationPipe's extra passes (binary values, sparse arrays, rule look-ups) serve inputs that
+ * JSON bodies, query strings and path parameters never carry. All rules here are synchronous.
  */
 @Injectable()
-export class RequestValidationPipe extends ValidationPipe {
-  constructor() {
-    super({
-      whitelist: true,
-      forbidNonWhitelisted: false,
-      forbidUnknownValues: false,
-      transform: true,
-      validationError: { target: false, value: false },
-      exceptionFactory: (errors) => new ValidationFailed(errors),
-    });
-  }
-
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+export class RequestValidationPipe implements PipeTransform {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
     if (value instanceof UnparsedBody) throw value.toError();
     // Custom parameter decorators (e.g. the principal) carry no DTO: nothing to validate.
     if (metadata.type === 'custom') return value;
@@ -78,16 +84,11 @@ export class RequestValidationPipe extends ValidationPipe {
     }
     const unstorable = unstorableString(value, [location]);
     if (unstorable) throw new RequestValidationError([unstorable]);
-    try {
-      return await super.transform(value, metadata);
-    } catch (error) {
-      if (error instanceof ValidationFailed) throw new RequestValidationError(flatten(error.errors, [location]));
-      throw error;
-    }
-  }
-
-  /** Every rule in the DTOs is synchronous: no promise per constraint on the hot path. */
-  protected override validate(object: object, validatorOptions?: ValidatorOptions): ValidationError[] {
-    return validateSync(object, validatorOptions);
+    const metatype = metadata.metatype;
+    if (!metatype || UNVALIDATED_TYPES.has(metatype)) return value;
+    const instance = plainToInstance(metatype as new () => object, value ?? {});
+    const errors = validateSync(instance, VALIDATOR_OPTIONS);
+    if (errors.length > 0) throw new RequestValidationError(flatten(errors, [location]));
+    return instance;
   }
 }
