@@ -15,8 +15,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { displayPrefix, generateApiKey, hashApiKey } from '../dist/common/crypto/api-key-token.js';
-import { startEmbeddedPostgres } from '../dist/common/database/embedded-postgres.js';
-import { runMigrationsLocked } from '../dist/common/database/migrator.js';
+import { createScratchDatabase } from '../dist/common/database/scratch-database.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -55,34 +54,10 @@ function freePort() {
 
 // ---------------------------------------------------------------- database
 async function prepareDatabase() {
-  let serverUrl = process.env.DATABASE_URL;
-  let stopServer = async () => undefined;
-  let pgDir;
-  if (!serverUrl) {
-    pgDir = mkdtempSync(join(tmpdir(), 'ciris-bench-pg-'));
-    const t = Date.now();
-    const embedded = await startEmbeddedPostgres(pgDir, await freePort());
-    log(`embedded PostgreSQL started in ${Date.now() - t} ms`);
-    serverUrl = embedded.url;
-    stopServer = embedded.stop;
-  }
-  const name = `ciris_bench_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  await runMigrationsLocked(url.toString());
-  const drop = async () => {
-    const c = new pg.Client({ connectionString: serverUrl });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.end();
-    await stopServer();
-    if (pgDir) rmSync(pgDir, { recursive: true, force: true });
-  };
-  return { url: url.toString(), drop };
+  const t = Date.now();
+  const db = await createScratchDatabase({ serverUrl: process.env.DATABASE_URL || undefined, prefix: 'ciris_bench' });
+  log(`bench database ready in ${Date.now() - t} ms${process.env.DATABASE_URL ? '' : ' (embedded PostgreSQL)'}`);
+  return db;
 }
 
 async function seed(db) {

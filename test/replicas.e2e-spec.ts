@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { createScratchDatabase, type ScratchDatabase } from '../src/common/database/scratch-database.js';
 import { BuiltServer, send } from './utils/built-server.js';
 import { freePort } from './utils/net.js';
 import { createTestApp, newUser, type TestApp } from './utils/test-app.js';
@@ -11,30 +12,20 @@ import { createTestApp, newUser, type TestApp } from './utils/test-app.js';
 describe('several replicas on one database', () => {
   let t: TestApp;
   let replicas: BuiltServer[] = [];
+  let scratch: ScratchDatabase;
   let databaseUrl: string;
-  let dbName: string;
-  let serverUrl: URL;
 
   beforeAll(async () => {
     t = await createTestApp();
-    serverUrl = new URL(process.env.TEST_DB_URL!);
-    dbName = `ciris_replicas_${process.pid}_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: serverUrl.toString() });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    const url = new URL(serverUrl);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
+    // An empty database on the suite's server: the replicas migrate it themselves.
+    scratch = await createScratchDatabase({ serverUrl: process.env.TEST_DB_URL, prefix: 'ciris_replicas', migrate: false });
+    databaseUrl = scratch.url;
   });
 
   afterAll(async () => {
     await Promise.all(replicas.map((r) => r.stop()));
     await t.close();
-    const admin = new pg.Client({ connectionString: serverUrl.toString() });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   });
 
   it('three replicas starting together on an empty database migrate it exactly once', async () => {
