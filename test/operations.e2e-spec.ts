@@ -68,10 +68,17 @@ describe('operations: health, metrics, request ids, OpenAPI', () => {
     await request(t.http).post('/v1/billing/accounts').set('X-API-Key', admin.plaintextKey).send(user);
     const path = `/v1/billing/accounts/${user.oauth_provider}/${user.external_id}/adjustments`;
     const body = { amount_minor: 5, reason: 'goodwill', idempotency_key: 'rid-1' };
-    const traced = await request(t.http).post(path).set('X-API-Key', admin.plaintextKey).set('X-Request-ID', 'adj-trace-1').send(body);
+    const traced = await request(t.http)
+      .post(path)
+      .set('X-API-Key', admin.plaintextKey)
+      .set('X-Request-ID', 'adj-trace-1')
+      .send(body);
     expect(traced.status).toBe(201);
     expect(traced.body.request_id).toBe('adj-trace-1');
-    const generated = await request(t.http).post(path).set('X-API-Key', admin.plaintextKey).send({ ...body, idempotency_key: 'rid-2' });
+    const generated = await request(t.http)
+      .post(path)
+      .set('X-API-Key', admin.plaintextKey)
+      .send({ ...body, idempotency_key: 'rid-2' });
     expect(generated.status).toBe(201);
     expect(generated.body.request_id).toBe(generated.headers['x-request-id']);
     expect(generated.body.request_id).toMatch(UUID);
@@ -89,34 +96,98 @@ describe('operations: health, metrics, request ids, OpenAPI', () => {
     const poor = newUser('metrics-poor');
     const as = (key: string) => ({ 'X-API-Key': key });
 
-    expect((await request(t.http).post('/v1/billing/accounts').set(as(writer.plaintextKey)).send({ ...user, initial_balance_minor: 100 })).status).toBe(201);
+    expect(
+      (
+        await request(t.http)
+          .post('/v1/billing/accounts')
+          .set(as(writer.plaintextKey))
+          .send({ ...user, initial_balance_minor: 100 })
+      ).status,
+    ).toBe(201);
     const charge = { amount_minor: 5, currency: 'USD', description: 'msg' };
     // Free uses first (2 daily + 10 one-time), then balance: 13 successful charges.
     for (let i = 0; i < 13; i++) {
-      const res = await request(t.http).post('/v1/billing/charges').set(as(writer.plaintextKey)).send({ ...user, ...charge, idempotency_key: `m-${i}` });
+      const res = await request(t.http)
+        .post('/v1/billing/charges')
+        .set(as(writer.plaintextKey))
+        .send({ ...user, ...charge, idempotency_key: `m-${i}` });
       expect(res.status).toBe(201);
     }
-    expect((await request(t.http).post('/v1/billing/charges').set(as(writer.plaintextKey)).send({ ...user, ...charge, idempotency_key: 'm-0' })).status).toBe(409);
-    expect((await request(t.http).post('/v1/billing/charges').set(as(writer.plaintextKey)).send({ ...user, ...charge, amount_minor: 1_000 })).status).toBe(402);
-    expect((await request(t.http).post('/v1/billing/charges').set(as(writer.plaintextKey)).send({ ...newUser('ghost'), ...charge })).status).toBe(404);
-    expect((await request(t.http).post('/v1/billing/credits').set(as(writer.plaintextKey)).send({ ...user, amount_minor: 50, currency: 'USD', transaction_type: 'grant', description: 'promo' })).status).toBe(201);
+    expect(
+      (
+        await request(t.http)
+          .post('/v1/billing/charges')
+          .set(as(writer.plaintextKey))
+          .send({ ...user, ...charge, idempotency_key: 'm-0' })
+      ).status,
+    ).toBe(409);
+    expect(
+      (
+        await request(t.http)
+          .post('/v1/billing/charges')
+          .set(as(writer.plaintextKey))
+          .send({ ...user, ...charge, amount_minor: 1_000 })
+      ).status,
+    ).toBe(402);
+    expect(
+      (
+        await request(t.http)
+          .post('/v1/billing/charges')
+          .set(as(writer.plaintextKey))
+          .send({ ...newUser('ghost'), ...charge })
+      ).status,
+    ).toBe(404);
+    expect(
+      (
+        await request(t.http)
+          .post('/v1/billing/credits')
+          .set(as(writer.plaintextKey))
+          .send({ ...user, amount_minor: 50, currency: 'USD', transaction_type: 'grant', description: 'promo' })
+      ).status,
+    ).toBe(201);
 
-    expect((await request(t.http).post('/v1/billing/credits/check').set(as(reader.plaintextKey)).send(user)).body.has_credit).toBe(true);
+    expect(
+      (await request(t.http).post('/v1/billing/credits/check').set(as(reader.plaintextKey)).send(user)).body.has_credit,
+    ).toBe(true);
     await request(t.http).post('/v1/billing/accounts').set(as(writer.plaintextKey)).send(poor);
     // Exhaust the poor account's 12 free uses, then it has no credit.
     for (let i = 0; i < 12; i++) {
-      await request(t.http).post('/v1/billing/charges').set(as(writer.plaintextKey)).send({ ...poor, ...charge });
+      await request(t.http)
+        .post('/v1/billing/charges')
+        .set(as(writer.plaintextKey))
+        .send({ ...poor, ...charge });
     }
-    expect((await request(t.http).post('/v1/billing/credits/check').set(as(reader.plaintextKey)).send(poor)).body.has_credit).toBe(false);
+    expect(
+      (await request(t.http).post('/v1/billing/credits/check').set(as(reader.plaintextKey)).send(poor)).body.has_credit,
+    ).toBe(false);
 
-    expect((await request(t.http).get(`/v1/billing/accounts/${user.oauth_provider}/${user.external_id}`).set(as(reader.plaintextKey))).status).toBe(200);
+    expect(
+      (
+        await request(t.http)
+          .get(`/v1/billing/accounts/${user.oauth_provider}/${user.external_id}`)
+          .set(as(reader.plaintextKey))
+      ).status,
+    ).toBe(200);
     expect((await request(t.http).get('/v1/billing/transactions').query(user)).status).toBe(401);
-    expect((await request(t.http).get('/v1/billing/transactions').query(user).set('X-API-Key', 'cbk_live_nope')).status).toBe(401);
-    expect((await request(t.http).post('/v1/billing/charges').set(as(reader.plaintextKey)).send({ ...user, ...charge })).status).toBe(403);
+    expect(
+      (await request(t.http).get('/v1/billing/transactions').query(user).set('X-API-Key', 'cbk_live_nope')).status,
+    ).toBe(401);
+    expect(
+      (
+        await request(t.http)
+          .post('/v1/billing/charges')
+          .set(as(reader.plaintextKey))
+          .send({ ...user, ...charge })
+      ).status,
+    ).toBe(403);
     expect((await request(t.http).get('/no/such/route/12345')).status).toBe(404);
     const limited = await t.createKey({ rateLimitPerMinute: 1 });
-    expect((await request(t.http).get('/v1/billing/transactions').query(user).set(as(limited.plaintextKey))).status).toBe(200);
-    expect((await request(t.http).get('/v1/billing/transactions').query(user).set(as(limited.plaintextKey))).status).toBe(429);
+    expect(
+      (await request(t.http).get('/v1/billing/transactions').query(user).set(as(limited.plaintextKey))).status,
+    ).toBe(200);
+    expect(
+      (await request(t.http).get('/v1/billing/transactions').query(user).set(as(limited.plaintextKey))).status,
+    ).toBe(429);
 
     const res = await request(t.http).get('/metrics');
     expect(res.status).toBe(200);
@@ -140,12 +211,22 @@ describe('operations: health, metrics, request ids, OpenAPI', () => {
     expect(m.get('billing_http_requests_total{method="POST",route="/v1/billing/charges",status="409"}')).toBe(1);
     expect(m.get('billing_http_requests_total{method="POST",route="/v1/billing/charges",status="403"}')).toBe(1);
     // Route template, not the raw path with the user's identity in it.
-    expect(m.get('billing_http_requests_total{method="GET",route="/v1/billing/accounts/:oauth_provider/:external_id",status="200"}')).toBe(1);
+    expect(
+      m.get(
+        'billing_http_requests_total{method="GET",route="/v1/billing/accounts/:oauth_provider/:external_id",status="200"}',
+      ),
+    ).toBe(1);
     expect(res.text).not.toContain(user.external_id);
     expect(m.get('billing_http_requests_total{method="GET",route="unmatched",status="404"}')).toBe(1);
     expect(res.text).not.toContain('/no/such/route');
-    expect(m.get('billing_http_request_duration_seconds_count{method="POST",route="/v1/billing/charges",status="201"}')).toBe(25);
-    expect(m.has('billing_http_request_duration_seconds_bucket{le="0.1",method="POST",route="/v1/billing/charges",status="201"}')).toBe(true);
+    expect(
+      m.get('billing_http_request_duration_seconds_count{method="POST",route="/v1/billing/charges",status="201"}'),
+    ).toBe(25);
+    expect(
+      m.has(
+        'billing_http_request_duration_seconds_bucket{le="0.1",method="POST",route="/v1/billing/charges",status="201"}',
+      ),
+    ).toBe(true);
     // Default process metrics come along.
     expect(m.has('process_resident_memory_bytes')).toBe(true);
   });
@@ -162,7 +243,8 @@ describe('operations: health, metrics, request ids, OpenAPI', () => {
     expect(doc.components.securitySchemes.api_key).toEqual({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
     const permissions: Record<string, string> = {};
     for (const [path, item] of Object.entries(doc.paths)) {
-      for (const [method, op] of Object.entries(item)) permissions[`${method.toUpperCase()} ${path}`] = op['x-required-permission'] ?? 'MISSING';
+      for (const [method, op] of Object.entries(item))
+        permissions[`${method.toUpperCase()} ${path}`] = op['x-required-permission'] ?? 'MISSING';
     }
     expect(permissions).toMatchObject({
       'GET /': 'public',

@@ -141,7 +141,11 @@ export class AccountAdminService {
   }
 
   /** The audit trail of one account (404 when the account does not exist in the key's environment). */
-  async accountAudit(principal: Principal, id: AccountIdentityDto, query: ListAuditQueryDto): Promise<AuditListResponse> {
+  async accountAudit(
+    principal: Principal,
+    id: AccountIdentityDto,
+    query: ListAuditQueryDto,
+  ): Promise<AuditListResponse> {
     const account = await this.accounts.findByKey(keyOf(principal, id));
     if (!account) throw new AccountNotFoundError();
     return this.auditPage(principal, query, account.id);
@@ -152,7 +156,11 @@ export class AccountAdminService {
     return this.auditPage(principal, query);
   }
 
-  private async auditPage(principal: Principal, query: ListAuditQueryDto, accountId?: string): Promise<AuditListResponse> {
+  private async auditPage(
+    principal: Principal,
+    query: ListAuditQueryDto,
+    accountId?: string,
+  ): Promise<AuditListResponse> {
     const { rows, total } = await this.audit.page({
       environment: principal.environment,
       accountId,

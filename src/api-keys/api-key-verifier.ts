@@ -6,7 +6,12 @@ import { DATABASE_URL } from '../common/database/database.module.js';
 import { Clock } from '../common/time/clock.js';
 import { ApiKeyExpiredError, ApiKeyRevokedError, InvalidApiKeyError } from '../auth/auth.errors.js';
 import type { Principal } from '../auth/principal.js';
-import { API_KEY_CHANGED_CHANNEL, ApiKeysRepository, type ApiKeyAuthRecord, type LastUse } from './api-keys.repository.js';
+import {
+  API_KEY_CHANGED_CHANNEL,
+  ApiKeysRepository,
+  type ApiKeyAuthRecord,
+  type LastUse,
+} from './api-keys.repository.js';
 
 const MAX_CACHED_KEYS = 10_000;
 const RECONNECT_DELAY_MS = 1_000;
@@ -66,7 +71,10 @@ export class ApiKeyVerifier implements OnApplicationBootstrap, OnApplicationShut
 
     const now = this.clock.now().getTime();
     if (record.status === 'revoked') throw new ApiKeyRevokedError();
-    if (record.status === 'rotating' && (record.gracePeriodUntil === null || record.gracePeriodUntil.getTime() <= now)) {
+    if (
+      record.status === 'rotating' &&
+      (record.gracePeriodUntil === null || record.gracePeriodUntil.getTime() <= now)
+    ) {
       throw new ApiKeyRevokedError();
     }
     if (record.expiresAt !== null && record.expiresAt.getTime() <= now) throw new ApiKeyExpiredError();

@@ -7,7 +7,13 @@ import { AppConfigModule } from '../config/config.module.js';
 import { CliCore } from './cli-core.js';
 import { CliSetup } from './cli-setup.js';
 import { CreateAdminCommand } from './commands/create-admin.command.js';
-import { KeyCommand, KeyCreateCommand, KeyListCommand, KeyRevokeCommand, KeyRotateCommand } from './commands/key.command.js';
+import {
+  KeyCommand,
+  KeyCreateCommand,
+  KeyListCommand,
+  KeyRevokeCommand,
+  KeyRotateCommand,
+} from './commands/key.command.js';
 import { MigrateCommand } from './commands/migrate.command.js';
 
 const CLI_DATABASE_TUNING: DatabaseTuning = {

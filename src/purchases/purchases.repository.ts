@@ -22,9 +22,7 @@ export interface CreditOnceOutcome {
 }
 
 export type RefundOutcome =
-  | { kind: 'unknown' }
-  | { kind: 'not_credited' }
-  | { kind: 'applied'; clawedBack: number; unrecovered: number };
+  { kind: 'unknown' } | { kind: 'not_credited' } | { kind: 'applied'; clawedBack: number; unrecovered: number };
 
 export interface LedgerTotals {
   creditsAdded: number;

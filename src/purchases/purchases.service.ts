@@ -9,7 +9,11 @@ import { Env } from '../config/env.js';
 import type { CreatePurchaseDto, PurchaseResponse, PurchaseStatusResponse } from './dto/create-purchase.dto.js';
 import type { PurchaseQueryDto } from './dto/purchase-query.dto.js';
 import type { Purchase } from './purchase.entity.js';
-import { PaymentProviderModeMismatchError, PaymentProviderNotConfiguredError, PurchaseNotFoundError } from './purchases.errors.js';
+import {
+  PaymentProviderModeMismatchError,
+  PaymentProviderNotConfiguredError,
+  PurchaseNotFoundError,
+} from './purchases.errors.js';
 import { PurchasesRepository } from './purchases.repository.js';
 import { StripeGateway, type StripePaymentIntent } from './stripe.gateway.js';
 
@@ -57,7 +61,14 @@ export class PurchasesService {
         [PURCHASE_METADATA.environment]: principal.environment,
         [PURCHASE_METADATA.uses]: String(uses),
       },
-      idempotencyKey: this.stripeIdempotencyKey(principal, account.account_id, dto, amountMinor, uses, account.currency),
+      idempotencyKey: this.stripeIdempotencyKey(
+        principal,
+        account.account_id,
+        dto,
+        amountMinor,
+        uses,
+        account.currency,
+      ),
     });
 
     const purchase = await this.purchases.insertIfAbsent({

@@ -59,7 +59,11 @@ export class StripeWebhookService {
     return { received: true };
   }
 
-  private async onSucceeded(event: StripeEvent, intent: StripePaymentIntent, environment: KeyEnvironment): Promise<void> {
+  private async onSucceeded(
+    event: StripeEvent,
+    intent: StripePaymentIntent,
+    environment: KeyEnvironment,
+  ): Promise<void> {
     const purchase = await this.findOrAdopt(intent, environment);
     if (!purchase) return;
     let outcome;
@@ -124,7 +128,13 @@ export class StripeWebhookService {
     const meta = intent.metadata ?? {};
     const uses = Number(meta[PURCHASE_METADATA.uses]);
     const accountId = meta[PURCHASE_METADATA.accountId];
-    if (!accountId || !UUID.test(accountId) || meta[PURCHASE_METADATA.environment] !== environment || !Number.isSafeInteger(uses) || uses < 0) {
+    if (
+      !accountId ||
+      !UUID.test(accountId) ||
+      meta[PURCHASE_METADATA.environment] !== environment ||
+      !Number.isSafeInteger(uses) ||
+      uses < 0
+    ) {
       this.logger.debug(`PaymentIntent ${intent.id} is not a CIRIS Billing ${environment} purchase; ignored`);
       return null;
     }

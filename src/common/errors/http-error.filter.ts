@@ -110,7 +110,9 @@ export class HttpErrorFilter implements ExceptionFilter {
       const code = (exception.driverError as { code?: string } | undefined)?.code;
       if (code === '22021' || code === '22P05') {
         res.status(422).json({
-          detail: [{ loc: ['body'], msg: 'Input contains characters that cannot be stored', type: 'string_unstorable' }],
+          detail: [
+            { loc: ['body'], msg: 'Input contains characters that cannot be stored', type: 'string_unstorable' },
+          ],
           code: 'validation_error',
         });
         return;
