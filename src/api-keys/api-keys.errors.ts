@@ -20,3 +20,25 @@ export class InvalidPermissionError extends DomainError {
     super(`Unknown permission(s): ${invalid.join(', ')}. Valid permissions: ${valid.join(', ')}`);
   }
 }
+
+/** Authentication failures of a presented key (the verifier's verdicts). */
+export class InvalidApiKeyError extends DomainError {
+  readonly code = 'invalid_api_key';
+  constructor() {
+    super('Authentication failed: Invalid API key');
+  }
+}
+
+export class ApiKeyExpiredError extends DomainError {
+  readonly code = 'api_key_expired';
+  constructor() {
+    super('Authentication failed: API key expired');
+  }
+}
+
+export class ApiKeyRevokedError extends DomainError {
+  readonly code = 'api_key_revoked';
+  constructor() {
+    super('Authentication failed: API key revoked');
+  }
+}

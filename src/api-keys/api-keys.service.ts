@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { displayPrefix, generateApiKey, hashApiKey, type KeyEnvironment } from '../common/crypto/api-key-token.js';
 import { Clock } from '../common/time/clock.js';
 import { AdminUsersService } from '../admin-users/admin-users.service.js';
-import { DEFAULT_AGENT_PERMISSIONS, isPermission, PERMISSIONS, type Permission } from '../auth/permissions.js';
+import { DEFAULT_AGENT_PERMISSIONS, isPermission, PERMISSIONS, type Permission } from './permissions.js';
 import type { ApiKey, ApiKeyStatus } from './api-key.entity.js';
 import { ApiKeyVerifier } from './api-key-verifier.js';
 import { ApiKeyNotFoundError, ApiKeyNotRotatableError, InvalidPermissionError } from './api-keys.errors.js';

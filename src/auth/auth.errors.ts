@@ -1,31 +1,10 @@
 import { DomainError } from '../common/errors/domain-error.js';
-import type { Permission } from './permissions.js';
+import type { Permission } from '../api-keys/permissions.js';
 
 export class MissingApiKeyError extends DomainError {
   readonly code = 'missing_api_key';
   constructor() {
     super('Missing required header X-API-Key');
-  }
-}
-
-export class InvalidApiKeyError extends DomainError {
-  readonly code = 'invalid_api_key';
-  constructor() {
-    super('Authentication failed: Invalid API key');
-  }
-}
-
-export class ApiKeyExpiredError extends DomainError {
-  readonly code = 'api_key_expired';
-  constructor() {
-    super('Authentication failed: API key expired');
-  }
-}
-
-export class ApiKeyRevokedError extends DomainError {
-  readonly code = 'api_key_revoked';
-  constructor() {
-    super('Authentication failed: API key revoked');
   }
 }
 

@@ -1,7 +1,7 @@
 import { Command, CommandRunner, Help, Option, SubCommand } from 'nest-commander';
 import type { ApiKeyStatus } from '../../api-keys/api-key.entity.js';
 import { ApiKeysService } from '../../api-keys/api-keys.service.js';
-import { PERMISSIONS } from '../../auth/permissions.js';
+import { PERMISSIONS } from '../../api-keys/permissions.js';
 import type { KeyEnvironment } from '../../common/crypto/api-key-token.js';
 import { CliCore } from '../cli-core.js';
 import { CliUsageError } from '../errors.js';

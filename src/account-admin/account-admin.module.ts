@@ -14,4 +14,4 @@ import { AdminAuditRepository } from './admin-audit.repository.js';
   controllers: [AccountAdminController],
   providers: [AccountAdminService, AccountStatusRepository, AdjustmentsRepository, AdminAuditRepository],
 })
-export class AdminModule {}
+export class AccountAdminModule {}

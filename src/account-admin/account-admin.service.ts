@@ -15,7 +15,7 @@ import { violatedConstraint } from '../billing/postgres-errors.js';
 import { AccountStatusRepository, type AccountStatus } from './account-status.repository.js';
 import { AdjustmentsRepository, type ExistingCreditRow } from './adjustments.repository.js';
 import { AdminAuditRepository, type AuditActor } from './admin-audit.repository.js';
-import { AccountClosedFinalError, AccountStatusUnchangedError, AdjustmentExistsError } from './admin.errors.js';
+import { AccountClosedFinalError, AccountStatusUnchangedError, AdjustmentExistsError } from './account-admin.errors.js';
 import type { AccountStatusChangeDto, AccountStatusResponse } from './dto/account-status-change.dto.js';
 import type { AdjustmentResponse, CreateAdjustmentDto } from './dto/create-adjustment.dto.js';
 import type { AuditListResponse, ListAuditQueryDto } from './dto/list-audit.dto.js';
