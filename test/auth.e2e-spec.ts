@@ -210,6 +210,9 @@ describe('per-key rate limit', () => {
       detail: 'Rate limit exceeded: 3 requests per minute for this API key',
       code: 'rate_limited',
     });
+    // When the minute's window frees a request: between 1 and 60 seconds from now.
+    const retryAfter = Number(res.headers['retry-after']);
+    expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
     expect((await request(t.http).post(CHECK).set('X-API-Key', other.plaintextKey).send(newUser())).status).toBe(200);
   });
 });

@@ -1,4 +1,4 @@
-import { DomainError } from '../common/errors/domain-error.js';
+import { DomainError, UnauthenticatedError } from '../common/errors/domain-error.js';
 
 export class ApiKeyNotFoundError extends DomainError {
   readonly code = 'api_key_not_found';
@@ -22,21 +22,21 @@ export class InvalidPermissionError extends DomainError {
 }
 
 /** Authentication failures of a presented key (the verifier's verdicts). */
-export class InvalidApiKeyError extends DomainError {
+export class InvalidApiKeyError extends UnauthenticatedError {
   readonly code = 'invalid_api_key';
   constructor() {
     super('Authentication failed: Invalid API key');
   }
 }
 
-export class ApiKeyExpiredError extends DomainError {
+export class ApiKeyExpiredError extends UnauthenticatedError {
   readonly code = 'api_key_expired';
   constructor() {
     super('Authentication failed: API key expired');
   }
 }
 
-export class ApiKeyRevokedError extends DomainError {
+export class ApiKeyRevokedError extends UnauthenticatedError {
   readonly code = 'api_key_revoked';
   constructor() {
     super('Authentication failed: API key revoked');
