@@ -2,14 +2,14 @@
  * DataSource for the TypeORM CLI only (the app builds its own in src/common/database), e.g.
  *   npm run typeorm -- migration:show -d ormconfig.ts
  *   npm run typeorm -- migration:create migrations/AddSomething
- * It reuses the app's validated configuration: DATABASE_URL is required here (the embedded
- * PostgreSQL is started by the service, not by this file).
+ * It reuses the app's validated configuration (`.env` under the environment): DATABASE_URL is
+ * required here (the embedded PostgreSQL is started by the service, not by this file).
  */
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './src/common/database/data-source-options.js';
-import { validateEnv } from './src/config/env.js';
+import { loadEnv } from './src/config/env.js';
 
-const env = validateEnv(process.env);
+const env = loadEnv();
 if (!env.DATABASE_URL) {
   throw new Error('ormconfig.ts: set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/ciris_billing)');
 }

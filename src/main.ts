@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
 import { PinoNestLogger } from './common/logging/pino-nest-logger.js';
 import { DATABASE_URL } from './common/database/database.module.js';
@@ -8,14 +9,16 @@ import { runMigrationsLocked } from './common/database/migrator.js';
 import { Env, InvalidEnvironmentError } from './config/env.js';
 
 async function bootstrap(): Promise<void> {
-  // Imported here, not at the top: the configuration is validated while the module loads, and a
-  // bad environment must end in one readable message (see the catch below), not a stack trace.
-  await (
-    await import('./config/config.module.js')
-  ).configRoot;
-  const { AppModule } = await import('./app.module.js');
-  const app = await NestFactory.create(AppModule, { bodyParser: false, bufferLogs: true, abortOnError: false });
+  // Start-up logs wait for the JSON logger; they are flushed by hand (below, or in the catch), so a
+  // bad environment ends in one readable message instead of Nest's stack trace.
+  const app = await NestFactory.create(AppModule, {
+    bodyParser: false,
+    bufferLogs: true,
+    autoFlushLogs: false,
+    abortOnError: false,
+  });
   app.useLogger(app.get(PinoNestLogger));
+  app.flushLogs();
   configureApp(app);
   const env = app.get(Env);
   if (env.RUN_MIGRATIONS_ON_START) {
@@ -27,6 +30,7 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
+  if (!(error instanceof InvalidEnvironmentError)) NestLogger.flush();
   const message =
     error instanceof InvalidEnvironmentError
       ? error.message

@@ -1,12 +1,22 @@
-import { plainToInstance } from 'class-transformer';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
-const toBoolean = ({ value }: { value: unknown }): unknown => {
-  if (typeof value !== 'string') return value;
-  if (['true', '1', 'yes', 'on'].includes(value.toLowerCase())) return true;
-  if (['false', '0', 'no', 'off', ''].includes(value.toLowerCase())) return false;
-  return value;
-};
+/** An integer setting: a string of digits becomes a number; anything else is left for `@IsInt` to refuse. */
+const Integer = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value,
+  );
+
+/** A boolean setting: true/1/yes/on or false/0/no/off (any case); anything else is left for `@IsBoolean` to refuse. */
+const Flag = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) => {
+    if (typeof value !== 'string') return value;
+    if (['true', '1', 'yes', 'on'].includes(value.toLowerCase())) return true;
+    if (['false', '0', 'no', 'off', ''].includes(value.toLowerCase())) return false;
+    return value;
+  });
 
 /**
  * Every setting the service reads, validated once at boot. Nothing else reads `process.env`.
@@ -16,6 +26,7 @@ export class Env {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
+  @Integer()
   @IsInt()
   @Min(0)
   @Max(65535)
@@ -27,39 +38,46 @@ export class Env {
   /** PostgreSQL connection string. Empty: start the embedded PostgreSQL below. */
   @IsOptional()
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
-  DATABASE_URL?: string;
+  DATABASE_URL?: string = undefined;
 
   @IsString()
   EMBEDDED_PG_DIR = '.data/postgres';
 
+  @Integer()
   @IsInt()
   @Min(1)
   @Max(65535)
   EMBEDDED_PG_PORT = 54329;
 
+  @Integer()
   @IsInt()
   @Min(1)
   @Max(500)
   DB_POOL_SIZE = 20;
 
   /** Run pending migrations (under an advisory lock) when the HTTP service starts. */
+  @Flag()
   @IsBoolean()
   RUN_MIGRATIONS_ON_START = true;
 
+  @Integer()
   @IsInt()
   @Min(0)
   @Max(1_000_000)
   FREE_USES_PER_ACCOUNT = 10;
 
+  @Integer()
   @IsInt()
   @Min(0)
   @Max(1_000_000)
   DAILY_FREE_USES = 2;
 
+  @Integer()
   @IsInt()
   @Min(0)
   PURCHASE_PRICE_MINOR = 500;
 
+  @Integer()
   @IsInt()
   @Min(0)
   PURCHASE_USES = 20;
@@ -90,6 +108,7 @@ export class Env {
   STRIPE_API_HOST?: string = undefined;
 
   @IsOptional()
+  @Integer()
   @IsInt()
   @Min(1)
   @Max(65535)
@@ -100,12 +119,14 @@ export class Env {
   STRIPE_API_PROTOCOL?: 'http' | 'https' = undefined;
 
   /** How long a verified API key is trusted from memory; NOTIFY evicts it sooner on every replica. */
+  @Integer()
   @IsInt()
   @Min(0)
   @Max(3_600_000)
   API_KEY_CACHE_TTL_MS = 30_000;
 
   /** How often buffered `last_used_at` updates are written (one UPDATE for all keys). */
+  @Integer()
   @IsInt()
   @Min(100)
   @Max(3_600_000)
@@ -115,6 +136,7 @@ export class Env {
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
 
   /** Serve Prometheus metrics at `GET /metrics`. */
+  @Flag()
   @IsBoolean()
   METRICS_ENABLED = true;
 
@@ -122,12 +144,14 @@ export class Env {
    * 0: metrics on the main port. Otherwise `/metrics` is served only on this port (and not on
    * `PORT`), so a Service/NetworkPolicy can keep it inside the cluster.
    */
+  @Integer()
   @IsInt()
   @Min(0)
   @Max(65535)
   METRICS_PORT = 0;
 
   /** Serve the OpenAPI document at `/docs` (UI) and `/docs-json`. */
+  @Flag()
   @IsBoolean()
   DOCS_ENABLED = true;
 
@@ -135,34 +159,20 @@ export class Env {
    * On SIGTERM: how long to keep serving (readiness already 503, responses `Connection: close`)
    * before the listener closes, so load balancers stop sending traffic first.
    */
+  @Integer()
   @IsInt()
   @Min(0)
   @Max(300_000)
   SHUTDOWN_DRAIN_MS = 2_000;
 
   /** After the listener closes: the longest wait for in-flight requests before sockets are cut. */
+  @Integer()
   @IsInt()
   @Min(0)
   @Max(300_000)
   SHUTDOWN_TIMEOUT_MS = 20_000;
 }
 
-const NUMERIC_KEYS = new Set<string>([
-  'PORT',
-  'EMBEDDED_PG_PORT',
-  'DB_POOL_SIZE',
-  'FREE_USES_PER_ACCOUNT',
-  'DAILY_FREE_USES',
-  'PURCHASE_PRICE_MINOR',
-  'PURCHASE_USES',
-  'STRIPE_API_PORT',
-  'API_KEY_CACHE_TTL_MS',
-  'LAST_USED_FLUSH_INTERVAL_MS',
-  'METRICS_PORT',
-  'SHUTDOWN_DRAIN_MS',
-  'SHUTDOWN_TIMEOUT_MS',
-]);
-const BOOLEAN_KEYS = new Set<string>(['RUN_MIGRATIONS_ON_START', 'METRICS_ENABLED', 'DOCS_ENABLED']);
 /** Never echoed back in a validation error: a malformed secret is still a secret. */
 export const SECRET_KEYS: ReadonlySet<string> = new Set<string>([
   'DATABASE_URL',
@@ -174,18 +184,10 @@ export class InvalidEnvironmentError extends Error {}
 
 /** Validates raw environment variables into an {@link Env}; throws one error listing every bad variable. */
 export function validateEnv(raw: Record<string, unknown>): Env {
-  const known = Object.keys(new Env());
   const picked: Record<string, unknown> = {};
-  for (const key of [...known, 'DATABASE_URL']) {
+  for (const key of Object.keys(new Env())) {
     const value = raw[key];
-    if (value === undefined || value === '') continue;
-    if (NUMERIC_KEYS.has(key) && typeof value === 'string' && /^-?\d+$/.test(value.trim())) {
-      picked[key] = Number(value);
-    } else if (BOOLEAN_KEYS.has(key)) {
-      picked[key] = toBoolean({ value });
-    } else {
-      picked[key] = value;
-    }
+    if (value !== undefined && value !== '') picked[key] = value;
   }
   const env = plainToInstance(Env, picked, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false });
@@ -202,4 +204,13 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   }
   env.DEFAULT_CURRENCY = env.DEFAULT_CURRENCY.toUpperCase();
   return env;
+}
+
+/**
+ * The service's settings: the process environment over the values in `.env` (when that file
+ * exists in the working directory), validated into an {@link Env}. Reads, never writes, `process.env`.
+ */
+export function loadEnv(envFile = '.env'): Env {
+  const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
+  return validateEnv({ ...fromFile, ...process.env });
 }

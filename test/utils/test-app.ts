@@ -37,9 +37,8 @@ export interface TestApp {
 function applyEnv(overrides: Record<string, string>): void {
   process.env.DATABASE_URL = process.env.TEST_DB_URL;
   process.env.RUN_MIGRATIONS_ON_START = 'false';
-  // Set, not defaulted: @nestjs/config writes every validated default back into process.env when
-  // the config module loads, so `??=` would never apply. Request logs go straight to stdout
-  // (pino), past Jest's console capture, hence silent unless a test asks.
+  // Set, not defaulted: an earlier app's overrides stay in process.env. Request logs go straight
+  // to stdout (pino), past Jest's console capture, hence silent unless a test asks.
   Object.assign(
     process.env,
     { FREE_USES_PER_ACCOUNT: '10', DAILY_FREE_USES: '2', DB_POOL_SIZE: '10', LOG_LEVEL: 'silent' },
