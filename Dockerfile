@@ -27,9 +27,11 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # ---- runtime ------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# JSON logs even when the container is given a terminal (`docker run -t`).
 ENV NODE_ENV=production \
     PORT=8000 \
-    HOST=0.0.0.0
+    HOST=0.0.0.0 \
+    LOG_FORMAT=json
 WORKDIR /app
 # Owned by root and read-only to the app user: the container can run with a read-only root fs.
 COPY --from=prod-deps /app/node_modules ./node_modules

@@ -135,6 +135,13 @@ export class Env {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
 
+  /**
+   * `json`: one JSON object per line. `pretty`: coloured, human-readable lines (development).
+   * `auto`: pretty when stdout is a terminal (`npm start` in a shell), JSON otherwise.
+   */
+  @IsIn(['auto', 'json', 'pretty'])
+  LOG_FORMAT: 'auto' | 'json' | 'pretty' = 'auto';
+
   /** Serve Prometheus metrics at `GET /metrics`. */
   @Flag()
   @IsBoolean()
