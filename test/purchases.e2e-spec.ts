@@ -278,6 +278,16 @@ describe('purchases with Stripe', () => {
       expect(credited.body).toEqual({ ...expected, status: 'succeeded', credits_added: 20 });
     });
 
+    it('422 for a payment_id that is not a PaymentIntent id', async () => {
+      for (const id of ['ch_123', 'pi_', 'pi_has%20space', `pi_${'a'.repeat(300)}`]) {
+        for (const path of [`/v1/billing/purchases/${id}`, `/v1/billing/purchases/${id}/status`]) {
+          const res = await request(t.http).get(path).set('X-API-Key', key);
+          expect([path, res.status, res.body.code]).toEqual([path, 422, 'validation_error']);
+          expect(res.body.detail[0].msg).toBe('payment_id must be a Stripe PaymentIntent id (pi_…)');
+        }
+      }
+    });
+
     it('404 for an unknown payment, another account, or the other environment', async () => {
       const user = newUser();
       const created = await purchase(user);

@@ -1,5 +1,5 @@
 import { DomainError } from '../common/errors/domain-error.js';
-import type { AccountStatus } from './account-status.repository.js';
+import type { AccountStatus } from '../billing/account.entity.js';
 
 /** The requested status is the one the account already has: nothing to change, nothing audited. */
 export class AccountStatusUnchangedError extends DomainError {

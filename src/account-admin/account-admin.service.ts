@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal.js';
 import { AdjustmentsRepository, type ExistingCreditRow } from '../billing/adjustments.repository.js';
-import type { AccountKey } from '../billing/accounts.repository.js';
-import { AccountsRepository } from '../billing/accounts.repository.js';
+import { accountKeyOf, AccountsRepository } from '../billing/accounts.repository.js';
 import {
   AccountClosedError,
   AccountNotFoundError,
@@ -13,12 +12,14 @@ import {
 } from '../billing/billing.errors.js';
 import type { AccountIdentityDto } from '../billing/dto/account-identity.dto.js';
 import { violatedConstraint } from '../billing/postgres-errors.js';
-import { AccountStatusRepository, type AccountStatus } from './account-status.repository.js';
+import { AccountStatusRepository } from './account-status.repository.js';
+import type { AccountStatus } from '../billing/account.entity.js';
 import { AdminAuditRepository, type AuditActor } from './admin-audit.repository.js';
 import { AccountClosedFinalError, AccountStatusUnchangedError, AdjustmentExistsError } from './account-admin.errors.js';
 import type { AccountStatusChangeDto, AccountStatusResponse } from './dto/account-status-change.dto.js';
 import type { AdjustmentResponse, CreateAdjustmentDto } from './dto/create-adjustment.dto.js';
 import type { AuditListResponse, ListAuditQueryDto } from './dto/list-audit.dto.js';
+import { isoTimestamp } from '../common/time/clock.js';
 
 /** Status transitions an admin may make. Closed is final: nothing leads out of it. */
 const TRANSITIONS: Record<'suspend' | 'reactivate' | 'close', { to: AccountStatus; from: AccountStatus[] }> = {
@@ -29,19 +30,11 @@ const TRANSITIONS: Record<'suspend' | 'reactivate' | 'close', { to: AccountStatu
 
 export type StatusAction = keyof typeof TRANSITIONS;
 
-const keyOf = (principal: Principal, id: AccountIdentityDto): AccountKey => ({
-  environment: principal.environment,
-  oauthProvider: id.oauth_provider,
-  externalId: id.external_id,
-});
-
 const actorOf = (principal: Principal, requestId: string): AuditActor => ({
   apiKeyId: principal.keyId,
   apiKeyName: principal.keyName,
   requestId,
 });
-
-const iso = (value: string | Date): string => new Date(value).toISOString();
 
 /**
  * billing:admin operations: account status changes and manual balance adjustments, each written
@@ -65,7 +58,7 @@ export class AccountAdminService {
   ): Promise<AccountStatusResponse> {
     const transition = TRANSITIONS[action];
     const { before, account, audit } = await this.statuses.changeStatus(
-      keyOf(principal, id),
+      accountKeyOf(principal, id),
       { action, ...transition, reason: dto.reason },
       actorOf(principal, requestId),
     );
@@ -82,7 +75,7 @@ export class AccountAdminService {
       previous_status: before.status,
       status_reason: account.status_reason,
       balance_minor: Number(account.balance_minor),
-      updated_at: iso(account.updated_at),
+      updated_at: isoTimestamp(account.updated_at),
       audit_id: audit.id,
       request_id: requestId,
     };
@@ -94,7 +87,7 @@ export class AccountAdminService {
     dto: CreateAdjustmentDto,
     requestId: string,
   ): Promise<AdjustmentResponse> {
-    const key = keyOf(principal, id);
+    const key = accountKeyOf(principal, id);
     const request = {
       amountMinor: dto.amount_minor,
       currency: dto.currency ?? null,
@@ -134,7 +127,7 @@ export class AccountAdminService {
       transaction_type: 'adjustment',
       reason: adjustment.description,
       idempotency_key: adjustment.idempotency_key,
-      created_at: iso(adjustment.created_at),
+      created_at: isoTimestamp(adjustment.created_at),
       audit_id: adjustment.audit_id,
       request_id: requestId,
     };
@@ -146,7 +139,7 @@ export class AccountAdminService {
     id: AccountIdentityDto,
     query: ListAuditQueryDto,
   ): Promise<AuditListResponse> {
-    const account = await this.accounts.findByKey(keyOf(principal, id));
+    const account = await this.accounts.findByKey(accountKeyOf(principal, id));
     if (!account) throw new AccountNotFoundError();
     return this.auditPage(principal, query, account.id);
   }
@@ -182,7 +175,7 @@ export class AccountAdminService {
         after: r.after,
         reason: r.reason,
         request_id: r.request_id,
-        created_at: iso(r.created_at),
+        created_at: isoTimestamp(r.created_at),
       })),
       total_count: total,
       has_more: query.offset + rows.length < total,

@@ -4,8 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { AccountKey } from '../billing/accounts.repository.js';
 import type { AuditActor } from './admin-audit.repository.js';
 import type { AdminAction } from './admin-audit-entry.entity.js';
-
-export type AccountStatus = 'active' | 'suspended' | 'closed';
+import type { AccountStatus } from '../billing/account.entity.js';
 
 export interface StatusChangeRequest {
   action: AdminAction;

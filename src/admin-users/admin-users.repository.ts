@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { AdminUser } from './admin-user.entity.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../common/validation/uuid.js';
 
 @Injectable()
 export class AdminUsersRepository {
@@ -15,7 +14,7 @@ export class AdminUsersRepository {
 
   /** By id when `ref` is a UUID, else by email. */
   findByRef(ref: string): Promise<AdminUser | null> {
-    return UUID.test(ref) ? this.users.findOne({ where: { id: ref } }) : this.findByEmail(ref);
+    return isUuid(ref) ? this.users.findOne({ where: { id: ref } }) : this.findByEmail(ref);
   }
 
   insert(user: Partial<AdminUser>): Promise<AdminUser> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal.js';
-import { Clock, utcDay } from '../common/time/clock.js';
+import { Clock, DAY_MS, utcDay } from '../common/time/clock.js';
 import { Env } from '../config/env.js';
 import { AnalyticsRepository, type DayRange, type RevenueRow, type UsageRow } from './analytics.repository.js';
 import { InvalidDateRangeError, MAX_REPORT_DAYS } from './analytics.errors.js';
@@ -8,7 +8,6 @@ import type { RevenueFigures, RevenueReport, UsageFigures, UsageReport } from '.
 import type { DateRangeQueryDto } from './dto/date-range.dto.js';
 import type { RevenueQueryDto } from './dto/revenue-query.dto.js';
 
-const DAY_MS = 86_400_000;
 const DEFAULT_REPORT_DAYS = 30;
 const TOTALS_DAY = 'infinity';
 

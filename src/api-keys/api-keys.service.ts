@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { displayPrefix, generateApiKey, hashApiKey, type KeyEnvironment } from '../common/crypto/api-key-token.js';
-import { Clock } from '../common/time/clock.js';
+import { Clock, DAY_MS } from '../common/time/clock.js';
 import { AdminUsersService } from '../admin-users/admin-users.service.js';
 import { DEFAULT_AGENT_PERMISSIONS, isPermission, PERMISSIONS, type Permission } from './permissions.js';
 import type { ApiKey, ApiKeyStatus } from './api-key.entity.js';
@@ -50,7 +50,6 @@ export interface ListApiKeysFilter {
   unusedForDays?: number;
 }
 
-const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
 const toView = (k: ApiKey): ApiKeyView => ({

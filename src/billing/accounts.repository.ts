@@ -11,6 +11,14 @@ export interface AccountKey {
   externalId: string;
 }
 
+/** The account a request names: its API key's environment and the identity in the request. */
+export function accountKeyOf(
+  principal: { environment: KeyEnvironment },
+  id: { oauth_provider: string; external_id: string },
+): AccountKey {
+  return { environment: principal.environment, oauthProvider: id.oauth_provider, externalId: id.external_id };
+}
+
 /** Attributes that are filled in when first seen and updated when a credit check brings a new value. */
 export interface AccountAttributes {
   waId?: string | null;

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Env } from '../config/env.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
-import { Clock, utcDay } from '../common/time/clock.js';
+import { Clock, isoTimestamp, utcDay } from '../common/time/clock.js';
 import type { Principal } from '../auth/principal.js';
 import type { Account } from './account.entity.js';
-import { AccountsRepository, type AccountAttributes, type AccountKey } from './accounts.repository.js';
+import { accountKeyOf, AccountsRepository, type AccountAttributes, type AccountKey } from './accounts.repository.js';
 import {
   AccountClosedError,
   AccountNotFoundError,
@@ -28,12 +28,6 @@ import type { ListTransactionsQueryDto, TransactionListResponse } from './dto/li
 import { LedgerRepository } from './ledger.repository.js';
 import { violatedConstraint } from './postgres-errors.js';
 
-const keyOf = (principal: Principal, id: AccountIdentityDto): AccountKey => ({
-  environment: principal.environment,
-  oauthProvider: id.oauth_provider,
-  externalId: id.external_id,
-});
-
 const attributesOf = (dto: AccountAttributesDto): AccountAttributes => ({
   waId: dto.wa_id,
   tenantId: dto.tenant_id,
@@ -46,8 +40,6 @@ const attributesOf = (dto: AccountAttributesDto): AccountAttributes => ({
 /** Strips null/undefined so stored JSON carries only what the client sent. */
 const compact = (obj: object | null | undefined): Record<string, unknown> =>
   Object.fromEntries(Object.entries(obj ?? {}).filter(([, v]) => v !== undefined && v !== null));
-
-const iso = (value: string | Date): string => new Date(value).toISOString();
 
 @Injectable()
 export class BillingService {
@@ -68,7 +60,7 @@ export class BillingService {
 
   /** The account, created first (with its initial grant, if any) when it does not exist yet. */
   async openAccount(principal: Principal, dto: CreateAccountDto): Promise<Account> {
-    const key = keyOf(principal, dto);
+    const key = accountKeyOf(principal, dto);
     const existing = await this.accounts.findByKey(key);
     if (existing) return existing;
     const created = await this.accounts.insertIfAbsent(key, attributesOf(dto), {
@@ -81,13 +73,13 @@ export class BillingService {
   }
 
   async getAccount(principal: Principal, id: AccountIdentityDto): Promise<AccountResponse> {
-    const account = await this.accounts.findByKey(keyOf(principal, id));
+    const account = await this.accounts.findByKey(accountKeyOf(principal, id));
     if (!account) throw new AccountNotFoundError();
     return this.toAccountResponse(account);
   }
 
   async checkCredit(principal: Principal, dto: CreditCheckDto): Promise<CreditCheckResponse> {
-    const outcome = await this.checks.checkAndRecord(keyOf(principal, dto), {
+    const outcome = await this.checks.checkAndRecord(accountKeyOf(principal, dto), {
       attributes: attributesOf(dto),
       currency: this.env.DEFAULT_CURRENCY,
       freeUses: this.env.FREE_USES_PER_ACCOUNT,
@@ -110,7 +102,7 @@ export class BillingService {
   }
 
   private async chargeOnce(principal: Principal, dto: CreateChargeDto): Promise<ChargeResponse> {
-    const key = keyOf(principal, dto);
+    const key = accountKeyOf(principal, dto);
     const request = {
       amountMinor: dto.amount_minor,
       currency: dto.currency ?? null,
@@ -151,14 +143,14 @@ export class BillingService {
       amount_minor: Number(charge.amount_minor),
       currency: charge.currency,
       balance_after: Number(charge.balance_after),
-      created_at: iso(charge.created_at),
+      created_at: isoTimestamp(charge.created_at),
       description: charge.description,
       metadata: charge.metadata,
     };
   }
 
   private async addCreditOnce(principal: Principal, dto: CreateCreditDto): Promise<CreditResponse> {
-    const key = keyOf(principal, dto);
+    const key = accountKeyOf(principal, dto);
     const transactionType = dto.transaction_type ?? 'purchase';
     const request = {
       amountMinor: dto.amount_minor,
@@ -199,12 +191,12 @@ export class BillingService {
       transaction_type: credit.transaction_type,
       description: credit.description,
       external_transaction_id: credit.external_transaction_id,
-      created_at: iso(credit.created_at),
+      created_at: isoTimestamp(credit.created_at),
     };
   }
 
   async listTransactions(principal: Principal, query: ListTransactionsQueryDto): Promise<TransactionListResponse> {
-    const account = await this.accounts.findByKey(keyOf(principal, query));
+    const account = await this.accounts.findByKey(accountKeyOf(principal, query));
     if (!account) return { transactions: [], total_count: 0, has_more: false };
     const { rows, total } = await this.ledger.page(account.id, query.limit, query.offset);
     return {
@@ -217,7 +209,7 @@ export class BillingService {
         currency: r.currency,
         description: r.description,
         balance_after: Number(r.balance_after),
-        created_at: iso(r.created_at),
+        created_at: isoTimestamp(r.created_at),
         metadata: r.metadata,
         funding_source: r.funding_source,
         external_transaction_id: r.external_transaction_id,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PreparedQueries, preparedStatement } from '../common/database/prepared-queries.js';
 import type { AccountAttributes, AccountKey } from './accounts.repository.js';
 import { CREDIT_CHECK_SQL } from './sql/credit-check.sql.js';
+import type { AccountStatus } from './account.entity.js';
 
 const CHECK_AND_RECORD = preparedStatement('billing_credit_check', CREDIT_CHECK_SQL);
 
@@ -19,7 +20,7 @@ export interface CreditCheckRequest {
 
 /** The account as the check saw it, and the decision recorded in the audit row. */
 export interface CreditCheckOutcome {
-  status: 'active' | 'suspended' | 'closed';
+  status: AccountStatus;
   planName: string;
   balanceMinor: number;
   freeUsesRemaining: number;

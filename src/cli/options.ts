@@ -1,6 +1,5 @@
 import { CliUsageError } from './errors.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../common/validation/uuid.js';
 
 /** Options every command accepts. */
 export interface OutputOptions {
@@ -24,7 +23,7 @@ export function parseHours(flag: string, raw: string, max = 8_760): number {
 
 export function requireKeyId(raw: string | undefined): string {
   if (!raw) throw new CliUsageError('Missing <key-id> (see `node dist/cli key list`)');
-  if (!UUID.test(raw))
+  if (!isUuid(raw))
     throw new CliUsageError(`Invalid key id "${raw}": expected a UUID as shown by \`node dist/cli key list\``);
   return raw.toLowerCase();
 }

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { CurrentPrincipal, RequirePermission } from '../auth/decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { CreatePurchaseDto, type PurchaseResponse, type PurchaseStatusResponse } from './dto/create-purchase.dto.js';
+import { PaymentPathDto } from './dto/payment-path.dto.js';
 import { PurchaseQueryDto } from './dto/purchase-query.dto.js';
 import { PurchasesService } from './purchases.service.js';
 
@@ -19,10 +20,10 @@ export class PurchasesController {
   @RequirePermission('billing:read')
   get(
     @CurrentPrincipal() principal: Principal,
-    @Param('payment_id') paymentId: string,
+    @Param() path: PaymentPathDto,
     @Query() query: PurchaseQueryDto,
   ): Promise<PurchaseStatusResponse> {
-    return this.purchases.getPurchase(principal, paymentId, query);
+    return this.purchases.getPurchase(principal, path.payment_id, query);
   }
 
   /** Alias of `GET /v1/billing/purchases/{payment_id}`, the path agents poll. */
@@ -30,9 +31,9 @@ export class PurchasesController {
   @RequirePermission('billing:read')
   status(
     @CurrentPrincipal() principal: Principal,
-    @Param('payment_id') paymentId: string,
+    @Param() path: PaymentPathDto,
     @Query() query: PurchaseQueryDto,
   ): Promise<PurchaseStatusResponse> {
-    return this.purchases.getPurchase(principal, paymentId, query);
+    return this.purchases.getPurchase(principal, path.payment_id, query);
   }
 }

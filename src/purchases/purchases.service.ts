@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal.js';
-import { AccountsRepository } from '../billing/accounts.repository.js';
+import { accountKeyOf, AccountsRepository } from '../billing/accounts.repository.js';
 import { AccountClosedError, AccountNotFoundError } from '../billing/billing.errors.js';
 import { BillingService } from '../billing/billing.service.js';
 import { Clock } from '../common/time/clock.js';
@@ -100,11 +100,9 @@ export class PurchasesService {
     const purchase = await this.purchases.findByPaymentId(paymentId);
     if (!purchase || purchase.environment !== principal.environment) throw new PurchaseNotFoundError();
     if (query.oauth_provider !== undefined && query.external_id !== undefined) {
-      const account = await this.accounts.findByKey({
-        environment: principal.environment,
-        oauthProvider: query.oauth_provider,
-        externalId: query.external_id,
-      });
+      const account = await this.accounts.findByKey(
+        accountKeyOf(principal, { oauth_provider: query.oauth_provider, external_id: query.external_id }),
+      );
       if (!account || account.id !== purchase.accountId) throw new PurchaseNotFoundError();
     }
     return purchase;

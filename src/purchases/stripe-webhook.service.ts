@@ -10,8 +10,7 @@ import { PurchaseNotCreditedError } from './purchases.errors.js';
 import { PurchasesRepository } from './purchases.repository.js';
 import { PURCHASE_METADATA } from './purchases.service.js';
 import { StripeGateway, type StripeCharge, type StripeEvent, type StripePaymentIntent } from './stripe.gateway.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../common/validation/uuid.js';
 
 export interface WebhookAck {
   received: true;
@@ -132,7 +131,7 @@ export class StripeWebhookService {
     const accountId = meta[PURCHASE_METADATA.accountId];
     if (
       !accountId ||
-      !UUID.test(accountId) ||
+      !isUuid(accountId) ||
       meta[PURCHASE_METADATA.environment] !== environment ||
       !Number.isSafeInteger(uses) ||
       uses < 0

@@ -1,11 +1,9 @@
-import { Transform } from 'class-transformer';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
-
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+import { Trim } from '../../common/validation/trim.js';
 
 /** Body of suspend / reactivate / close: why. Required, and not just whitespace. */
 export class AccountStatusChangeDto {
-  @Transform(trim)
+  @Trim()
   @IsString()
   @IsNotEmpty()
   @MaxLength(1000)

@@ -1,8 +1,6 @@
-import { Transform } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsString, Max, MaxLength, Min, NotEquals } from 'class-validator';
 import { CurrencyCode, MAX_AMOUNT_MINOR, RequiredIdempotencyKey } from '../../billing/dto/common-fields.js';
-
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+import { Trim } from '../../common/validation/trim.js';
 
 /** A signed manual balance correction. The idempotency key is required: a retried correction must not apply twice. */
 export class CreateAdjustmentDto {
@@ -12,7 +10,7 @@ export class CreateAdjustmentDto {
   @Max(MAX_AMOUNT_MINOR)
   amount_minor: number;
 
-  @Transform(trim)
+  @Trim()
   @IsString()
   @IsNotEmpty()
   @MaxLength(1000)

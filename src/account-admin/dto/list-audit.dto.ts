@@ -1,22 +1,8 @@
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
+import { PageQueryDto } from '../../common/validation/page-query.dto.js';
 import { ADMIN_ACTIONS, type AdminAction } from '../admin-audit-entry.entity.js';
 
-export class ListAuditQueryDto {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit: number = 50;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(1_000_000_000)
-  offset: number = 0;
-
+export class ListAuditQueryDto extends PageQueryDto {
   @IsOptional()
   @IsIn(ADMIN_ACTIONS)
   action?: AdminAction;

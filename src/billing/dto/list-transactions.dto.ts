@@ -1,22 +1,9 @@
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IntersectionType } from '@nestjs/swagger';
+import { PageQueryDto } from '../../common/validation/page-query.dto.js';
 import { AccountIdentityDto } from './account-identity.dto.js';
 
-export class ListTransactionsQueryDto extends AccountIdentityDto {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit: number = 50;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(1_000_000_000)
-  offset: number = 0;
-}
+/** An account's ledger, a page at a time. */
+export class ListTransactionsQueryDto extends IntersectionType(AccountIdentityDto, PageQueryDto) {}
 
 export interface TransactionResponse {
   transaction_id: string;

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { routeTemplate } from '../metrics/metrics.service.js';
-import { requestIdFor } from './log-redaction.js';
+import { requestIdFor } from '../request-id/request-id.js';
 import { PINO } from './pino.token.js';
 
 type Req = Request & { id?: string; user?: { keyId?: string } };

@@ -1,11 +1,26 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 
-/** Printable ASCII without spaces, at most 128 characters: safe to store and to log. */
-const VALID_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+/** Accepted incoming request ids: short tokens, safe to log and to store; anything else gets a UUID. */
+const VALID_REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
 type RequestWithId = Request & { id?: unknown };
+
+/** The caller's (or a proxy's) `X-Request-ID` when it is a valid id, else a fresh UUID. */
+function incomingOrNew(req: IncomingMessage): string {
+  const header = req.headers['x-request-id'];
+  const incoming = Array.isArray(header) ? header[0] : header;
+  return incoming !== undefined && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/** Assigns the request its id (see {@link incomingOrNew}) and echoes it in `X-Request-ID`. */
+export function requestIdFor(req: IncomingMessage, res: ServerResponse): string {
+  const id = incomingOrNew(req);
+  res.setHeader('X-Request-ID', id);
+  return id;
+}
 
 /**
  * The request's id: one already assigned to the request (e.g. by the logging middleware), else the
@@ -14,8 +29,7 @@ type RequestWithId = Request & { id?: unknown };
  */
 export function requestIdOf(req: RequestWithId): string {
   if (typeof req.id === 'string' && VALID_REQUEST_ID.test(req.id)) return req.id;
-  const header = req.headers['x-request-id'];
-  const id = typeof header === 'string' && VALID_REQUEST_ID.test(header) ? header : randomUUID();
+  const id = incomingOrNew(req);
   req.id = id;
   return id;
 }

@@ -15,3 +15,10 @@ export class Clock {
 export function utcDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
+
+export const DAY_MS = 86_400_000;
+
+/** A timestamp as the API shows it: ISO 8601 in UTC (`2026-01-31T12:00:00.000Z`), from a Date or a database string. */
+export function isoTimestamp(value: Date | string): string {
+  return new Date(value).toISOString();
+}
