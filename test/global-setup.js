@@ -1,5 +1,5 @@
 // Runs outside Jest's module system, so it is plain ESM over the build (`npm test` builds first).
-import { createScratchDatabase } from '../dist/common/database/scratch-database.js';
+import { createScratchDatabase } from './utils/scratch-database.js';
 
 /**
  * The server the suite runs on: TEST_DATABASE_URL or DATABASE_URL when given, else an embedded

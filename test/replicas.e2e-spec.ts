@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { createScratchDatabase, type ScratchDatabase } from '../src/common/database/scratch-database.js';
+import { createScratchDatabase, type ScratchDatabase } from './utils/scratch-database.js';
 import { BuiltServer, send } from './utils/built-server.js';
 import { freePort } from './utils/net.js';
 import { createTestApp, newUser, type TestApp } from './utils/test-app.js';

@@ -1,27 +1,15 @@
+// Plain ESM over the build (`npm test` and `npm run bench` build first): used by the Jest global
+// setup and the benchmark, which run outside Jest's module system, and by the replica test.
+// A test and benchmark helper: it lives here, not in src/, so the image never ships it.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
-import { runMigrationsLocked } from './migrator.js';
+import { startEmbeddedPostgres } from '../../dist/common/database/embedded-postgres.js';
+import { runMigrationsLocked } from '../../dist/common/database/migrator.js';
+import { freePort } from './free-port.js';
 
-export interface ScratchDatabase {
-  /** The new database. */
-  url: string;
-  /** Drops the database, and stops and deletes the embedded server if one was started for it. */
-  drop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function onServer(serverUrl: string, sql: string): Promise<void> {
+async function onServer(serverUrl, sql) {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
@@ -35,14 +23,11 @@ async function onServer(serverUrl: string, sql: string): Promise<void> {
  * A throwaway database for a test run or a benchmark: created on `serverUrl`, or on an embedded
  * PostgreSQL started in a temporary directory when none is given, and migrated unless asked not to.
  * Each caller gets a database of its own, so concurrent runs never share state.
+ * @param {{ serverUrl?: string, prefix: string, migrate?: boolean }} options
  */
-export async function createScratchDatabase(options: {
-  serverUrl?: string;
-  prefix: string;
-  migrate?: boolean;
-}): Promise<ScratchDatabase> {
+export async function createScratchDatabase(options) {
   let serverUrl = options.serverUrl;
-  let stopServer = (): Promise<void> => Promise.resolve();
+  let stopServer = () => Promise.resolve();
   if (!serverUrl) {
     const dir = mkdtempSync(join(tmpdir(), `${options.prefix}-pg-`));
     const embedded = await startEmbeddedPostgres(dir, await freePort());
