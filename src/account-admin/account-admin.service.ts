@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal.js';
-import { AdjustmentsRepository, type ExistingCreditRow } from '../billing/adjustments.repository.js';
+import { AdjustmentsRepository } from '../billing/adjustments.repository.js';
 import { accountKeyOf, AccountsRepository } from '../billing/accounts.repository.js';
 import {
   AccountClosedError,
@@ -11,7 +11,8 @@ import {
   InsufficientCreditsError,
 } from '../billing/billing.errors.js';
 import type { AccountIdentityDto } from '../billing/dto/account-identity.dto.js';
-import { violatedConstraint } from '../billing/postgres-errors.js';
+import { CreditsRepository, type ExistingCreditRow } from '../billing/credits.repository.js';
+import { rethrowAsDuplicate, violatedConstraint } from '../billing/postgres-errors.js';
 import { AccountStatusRepository } from './account-status.repository.js';
 import type { AccountStatus } from '../billing/account.entity.js';
 import { AdminAuditRepository, type AuditActor } from './admin-audit.repository.js';
@@ -47,6 +48,7 @@ export class AccountAdminService {
     private readonly adjustments: AdjustmentsRepository,
     private readonly audit: AdminAuditRepository,
     private readonly accounts: AccountsRepository,
+    private readonly credits: CreditsRepository,
   ) {}
 
   async changeStatus(
@@ -100,12 +102,12 @@ export class AccountAdminService {
     } catch (error) {
       const constraint = violatedConstraint(error);
       if (constraint === 'chk_accounts_balance_limit') throw new BalanceLimitExceededError();
-      // A concurrent duplicate committed first: the unique index rolled this statement back.
-      if (constraint === 'uq_credits_idempotency') {
-        const existing = await this.adjustments.findCreditByIdempotencyKey(key, dto.idempotency_key);
-        if (existing) this.throwDuplicate(existing, dto);
-      }
-      throw error;
+      return rethrowAsDuplicate(
+        error,
+        'uq_credits_idempotency',
+        () => this.credits.findByIdempotencyKey(key, dto.idempotency_key),
+        (existing) => this.throwDuplicate(existing, dto),
+      );
     }
     const { adjustment, existing, account } = outcome;
     if (!account) throw new AccountNotFoundError();

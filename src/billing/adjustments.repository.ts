@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { AccountKey } from './accounts.repository.js';
+import type { ExistingCreditRow } from './credits.repository.js';
 
 /** Who asked for an adjustment and in which request: written into the audit row it produces. */
 export interface AdjustmentAuthor {
@@ -30,15 +31,6 @@ export interface AdjustmentRow {
   idempotency_key: string;
   created_at: string;
   audit_id: string;
-}
-
-/** A ledger entry that already holds the idempotency key (an adjustment or any other credit). */
-export interface ExistingCreditRow {
-  id: string;
-  amount_minor: number;
-  currency: string;
-  transaction_type: string;
-  description: string;
 }
 
 export interface AdjustmentOutcome {
@@ -117,15 +109,5 @@ export class AdjustmentsRepository {
       author.requestId,
     ]);
     return rows[0];
-  }
-
-  async findCreditByIdempotencyKey(key: AccountKey, idempotencyKey: string): Promise<ExistingCreditRow | null> {
-    const rows: ExistingCreditRow[] = await this.db.query(
-      `SELECT c.id, c.amount_minor::float8 AS amount_minor, c.currency, c.transaction_type, c.description
-         FROM credits c JOIN accounts a ON a.id = c.account_id
-        WHERE a.environment = $1 AND a.oauth_provider = $2 AND a.external_id = $3 AND c.idempotency_key = $4`,
-      [key.environment, key.oauthProvider, key.externalId, idempotencyKey],
-    );
-    return rows[0] ?? null;
   }
 }

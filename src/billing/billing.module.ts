@@ -33,6 +33,6 @@ import { PurchaseLedgerRepository } from './purchase-ledger.repository.js';
     PurchaseLedgerRepository,
     PreparedQueries,
   ],
-  exports: [BillingService, AccountsRepository, AdjustmentsRepository, PurchaseLedgerRepository],
+  exports: [BillingService, AccountsRepository, CreditsRepository, AdjustmentsRepository, PurchaseLedgerRepository],
 })
 export class BillingModule {}

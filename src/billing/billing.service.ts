@@ -26,7 +26,7 @@ import type { CreateCreditDto, CreditResponse } from './dto/create-credit.dto.js
 import type { CreditCheckDto, CreditCheckResponse } from './dto/credit-check.dto.js';
 import type { ListTransactionsQueryDto, TransactionListResponse } from './dto/list-transactions.dto.js';
 import { LedgerRepository } from './ledger.repository.js';
-import { violatedConstraint } from './postgres-errors.js';
+import { rethrowAsDuplicate, violatedConstraint } from './postgres-errors.js';
 
 const attributesOf = (dto: AccountAttributesDto): AccountAttributes => ({
   waId: dto.wa_id,
@@ -116,12 +116,14 @@ export class BillingService {
     try {
       outcome = await this.charges.charge(key, request);
     } catch (error) {
-      // A concurrent duplicate committed first: the unique index rolled this statement back.
-      if (violatedConstraint(error) === 'uq_charges_idempotency' && request.idempotencyKey) {
-        const existing = await this.charges.findByIdempotencyKey(key, request.idempotencyKey);
-        if (existing) this.throwDuplicateCharge(existing, dto);
-      }
-      throw error;
+      const idempotencyKey = request.idempotencyKey;
+      if (!idempotencyKey) throw error;
+      return rethrowAsDuplicate(
+        error,
+        'uq_charges_idempotency',
+        () => this.charges.findByIdempotencyKey(key, idempotencyKey),
+        (existing) => this.throwDuplicateCharge(existing, dto),
+      );
     }
     const { charge, existing, account } = outcome;
     if (!account) throw new AccountNotFoundError();
@@ -167,11 +169,16 @@ export class BillingService {
     } catch (error) {
       const constraint = violatedConstraint(error);
       if (constraint === 'chk_accounts_balance_limit') throw new BalanceLimitExceededError();
-      if (constraint === 'uq_credits_idempotency' && request.idempotencyKey) {
-        const existingId = await this.credits.findIdByIdempotencyKey(key, request.idempotencyKey);
-        if (existingId) throw new CreditExistsError(existingId);
-      }
-      throw error;
+      const idempotencyKey = request.idempotencyKey;
+      if (!idempotencyKey) throw error;
+      return rethrowAsDuplicate(
+        error,
+        'uq_credits_idempotency',
+        () => this.credits.findByIdempotencyKey(key, idempotencyKey),
+        (existing) => {
+          throw new CreditExistsError(existing.id);
+        },
+      );
     }
     const { credit, existing, account } = outcome;
     if (!account) throw new AccountNotFoundError();

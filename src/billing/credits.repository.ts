@@ -26,6 +26,15 @@ export interface CreditRow {
   created_at: string;
 }
 
+/** A ledger entry that already holds the idempotency key (an adjustment or any other credit). */
+export interface ExistingCreditRow {
+  id: string;
+  amount_minor: number;
+  currency: string;
+  transaction_type: string;
+  description: string;
+}
+
 export interface CreditOutcome {
   credit: CreditRow | null;
   existing: { id: string; amount_minor: number; currency: string; transaction_type: string } | null;
@@ -86,12 +95,14 @@ export class CreditsRepository {
     return rows[0];
   }
 
-  async findIdByIdempotencyKey(key: AccountKey, idempotencyKey: string): Promise<string | null> {
-    const rows: Array<{ id: string }> = await this.db.query(
-      `SELECT c.id FROM credits c JOIN accounts a ON a.id = c.account_id
+  /** The ledger credit (of any type) that holds `idempotencyKey` on the account, if any. */
+  async findByIdempotencyKey(key: AccountKey, idempotencyKey: string): Promise<ExistingCreditRow | null> {
+    const rows: ExistingCreditRow[] = await this.db.query(
+      `SELECT c.id, c.amount_minor::float8 AS amount_minor, c.currency, c.transaction_type, c.description
+         FROM credits c JOIN accounts a ON a.id = c.account_id
         WHERE a.environment = $1 AND a.oauth_provider = $2 AND a.external_id = $3 AND c.idempotency_key = $4`,
       [key.environment, key.oauthProvider, key.externalId, idempotencyKey],
     );
-    return rows[0]?.id ?? null;
+    return rows[0] ?? null;
   }
 }
