@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
 import type { Account } from './account.entity.js';
 import { accountFromRow } from './account-row.js';
+import { FIND_ACCOUNT_BY_KEY_SQL, OPEN_ACCOUNT_SQL } from './sql/accounts.sql.js';
 
 export interface AccountKey {
   environment: KeyEnvironment;
@@ -44,10 +45,11 @@ export class AccountsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async findByKey(key: AccountKey): Promise<Account | null> {
-    const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT * FROM accounts WHERE environment = $1 AND oauth_provider = $2 AND external_id = $3`,
-      [key.environment, key.oauthProvider, key.externalId],
-    );
+    const rows: Record<string, unknown>[] = await this.db.query(FIND_ACCOUNT_BY_KEY_SQL, [
+      key.environment,
+      key.oauthProvider,
+      key.externalId,
+    ]);
     return rows[0] ? accountFromRow(rows[0]) : null;
   }
 
@@ -62,40 +64,24 @@ export class AccountsRepository {
     defaults: NewAccountDefaults,
   ): Promise<Account | null> {
     const initial = defaults.initialBalanceMinor ?? 0;
-    const rows: Record<string, unknown>[] = await this.db.query(
-      `WITH created AS (
-         INSERT INTO accounts (environment, oauth_provider, external_id, wa_id, tenant_id, customer_email,
-                               display_name, user_role, agent_id, currency, plan_name, balance_minor,
-                               free_uses_remaining, daily_free_uses_limit, daily_free_uses_remaining, daily_free_uses_day)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11, 'free'), $12, $13, $14, $14, $15::date)
-         ON CONFLICT (environment, oauth_provider, external_id) DO NOTHING
-         RETURNING *
-       ), grant_credit AS (
-         INSERT INTO credits (account_id, environment, amount_minor, currency, transaction_type, description,
-                              balance_after, api_key_id)
-         SELECT id, environment, balance_minor, currency, 'grant', 'Initial balance', balance_minor, $16
-           FROM created WHERE balance_minor > 0
-       )
-       SELECT * FROM created`,
-      [
-        key.environment,
-        key.oauthProvider,
-        key.externalId,
-        attrs.waId ?? null,
-        attrs.tenantId ?? null,
-        attrs.customerEmail ?? null,
-        attrs.displayName ?? null,
-        attrs.userRole ?? null,
-        attrs.agentId ?? null,
-        defaults.currency,
-        defaults.planName ?? null,
-        initial,
-        defaults.freeUses,
-        defaults.dailyFreeUses,
-        defaults.today,
-        defaults.apiKeyId ?? null,
-      ],
-    );
+    const rows: Record<string, unknown>[] = await this.db.query(OPEN_ACCOUNT_SQL, [
+      key.environment,
+      key.oauthProvider,
+      key.externalId,
+      attrs.waId ?? null,
+      attrs.tenantId ?? null,
+      attrs.customerEmail ?? null,
+      attrs.displayName ?? null,
+      attrs.userRole ?? null,
+      attrs.agentId ?? null,
+      defaults.currency,
+      defaults.planName ?? null,
+      initial,
+      defaults.freeUses,
+      defaults.dailyFreeUses,
+      defaults.today,
+      defaults.apiKeyId ?? null,
+    ]);
     return rows[0] ? accountFromRow(rows[0]) : null;
   }
 }

@@ -3,6 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
 import type { Purchase, PurchaseStatus } from './purchase.entity.js';
+import {
+  FIND_PURCHASE_BY_PAYMENT_ID_SQL,
+  INSERT_PURCHASE_IF_ABSENT_SQL,
+  MARK_PURCHASE_UNPAID_SQL,
+  PURCHASE_LEDGER_TOTALS_SQL,
+} from './sql/purchases.sql.js';
 
 export interface NewPurchase {
   paymentId: string;
@@ -48,9 +54,7 @@ export class PurchasesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async findByPaymentId(paymentId: string): Promise<Purchase | null> {
-    const rows: Record<string, unknown>[] = await this.db.query(`SELECT * FROM purchases WHERE payment_id = $1`, [
-      paymentId,
-    ]);
+    const rows: Record<string, unknown>[] = await this.db.query(FIND_PURCHASE_BY_PAYMENT_ID_SQL, [paymentId]);
     return rows[0] ? purchaseFromRow(rows[0]) : null;
   }
 
@@ -60,24 +64,17 @@ export class PurchasesRepository {
    * Returns the stored row either way, or null when the account does not exist there.
    */
   async insertIfAbsent(p: NewPurchase): Promise<Purchase | null> {
-    await this.db.query(
-      `INSERT INTO purchases (payment_id, account_id, environment, amount_minor, currency, uses_purchased,
-                              customer_email, return_url, api_key_id)
-       SELECT $1, a.id, a.environment, $4, $5, $6, $7, $8, $9
-         FROM accounts a WHERE a.id = $2 AND a.environment = $3
-       ON CONFLICT (payment_id) DO NOTHING`,
-      [
-        p.paymentId,
-        p.accountId,
-        p.environment,
-        p.amountMinor,
-        p.currency,
-        p.usesPurchased,
-        p.customerEmail,
-        p.returnUrl,
-        p.apiKeyId,
-      ],
-    );
+    await this.db.query(INSERT_PURCHASE_IF_ABSENT_SQL, [
+      p.paymentId,
+      p.accountId,
+      p.environment,
+      p.amountMinor,
+      p.currency,
+      p.usesPurchased,
+      p.customerEmail,
+      p.returnUrl,
+      p.apiKeyId,
+    ]);
     return this.findByPaymentId(p.paymentId);
   }
 
@@ -88,23 +85,22 @@ export class PurchasesRepository {
     status: Extract<PurchaseStatus, 'failed' | 'canceled'>,
     reason: string | null,
   ): Promise<boolean> {
-    const [, affected]: [unknown, number] = await this.db.query(
-      `UPDATE purchases SET status = $3, failure_reason = $4, updated_at = now()
-        WHERE payment_id = $1 AND environment = $2 AND credited_at IS NULL`,
-      [paymentId, environment, status, reason],
-    );
+    const [, affected]: [unknown, number] = await this.db.query(MARK_PURCHASE_UNPAID_SQL, [
+      paymentId,
+      environment,
+      status,
+      reason,
+    ]);
     return affected > 0;
   }
 
   /** What the ledger says this payment did: the credit it added and the credits its refunds removed. */
   async ledgerTotals(purchase: Purchase): Promise<LedgerTotals> {
-    const [row]: Array<{ added: string; refunded: string }> = await this.db.query(
-      `SELECT COALESCE(SUM(amount_minor) FILTER (WHERE id = $2::uuid), 0) AS added,
-              COALESCE(-SUM(amount_minor) FILTER (WHERE starts_with(idempotency_key, $3)), 0) AS refunded
-         FROM credits
-        WHERE account_id = $1 AND (id = $2::uuid OR starts_with(idempotency_key, $3))`,
-      [purchase.accountId, purchase.creditId, `stripe-refund:${purchase.paymentId}:`],
-    );
+    const [row]: Array<{ added: string; refunded: string }> = await this.db.query(PURCHASE_LEDGER_TOTALS_SQL, [
+      purchase.accountId,
+      purchase.creditId,
+      `stripe-refund:${purchase.paymentId}:`,
+    ]);
     return { creditsAdded: Number(row.added), creditsRefunded: Number(row.refunded) };
   }
 }

@@ -9,7 +9,6 @@ import { crc32 } from 'node:zlib';
  * truncation without a database look-up and lets secret scanners recognise real keys.
  */
 export const API_KEY_PATTERN = /^cbk_(live|test)_[0-9A-Za-z]{49}$/;
-export const API_KEY_PATTERN_SOURCE = API_KEY_PATTERN.source;
 
 export type KeyEnvironment = 'live' | 'test';
 

@@ -1,7 +1,7 @@
 import { Matches } from 'class-validator';
 
 /** Stripe PaymentIntent ids: `pi_` and letters or digits (the column holds at most 255 characters). */
-export const PAYMENT_ID_PATTERN = /^pi_[A-Za-z0-9]{1,252}$/;
+const PAYMENT_ID_PATTERN = /^pi_[A-Za-z0-9]{1,252}$/;
 
 /** `{payment_id}` in `/v1/billing/purchases/{payment_id}`: anything else is a 422, never a lookup. */
 export class PaymentPathDto {
