@@ -2,7 +2,7 @@
 # CIRIS Billing: one image for the HTTP service (`node dist/main`) and the CLI (`node dist/cli …`).
 # Build: docker build -t ciris-billing:1.0.0 .
 
-# Node 22 LTS (Node 20 is end-of-life); package.json "engines" still allows >=20.19.
+# Node 22 LTS (Node 20 is end-of-life); package.json "engines" still allows 20.19+ (and 22.13+).
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 # ---- build: all dependencies, compile TypeScript -------------------------------------------
