@@ -32,7 +32,12 @@ describe('rate limits without Redis (per process)', () => {
     const spy = jest.spyOn(Logger.prototype, 'log').mockImplementation(function (this: Logger, message: unknown) {
       logged.push(String(message));
     });
-    t = await createTestApp({ ...NO_REDIS, AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_BLOCK_SECONDS: '1', TRUST_PROXY: 'loopback' });
+    t = await createTestApp({
+      ...NO_REDIS,
+      AUTH_FAILURE_LIMIT: '3',
+      AUTH_FAILURE_BLOCK_SECONDS: '1',
+      TRUST_PROXY: 'loopback',
+    });
     spy.mockRestore();
   });
   afterAll(() => t.close());
@@ -58,7 +63,9 @@ describe('rate limits without Redis (per process)', () => {
       retry_after_seconds: retryAfter,
     });
     expect((await check(t, other.plaintextKey)).status).toBe(200);
-    expect(await metricValue(t, 'billing_rate_limit_decisions_total', { limiter: 'api_key', decision: 'rejected' })).toBe(3);
+    expect(
+      await metricValue(t, 'billing_rate_limit_decisions_total', { limiter: 'api_key', decision: 'rejected' }),
+    ).toBe(3);
   });
 
   it('throttles an address after AUTH_FAILURE_LIMIT failed authentications, then lets it try again', async () => {
@@ -70,24 +77,41 @@ describe('rate limits without Redis (per process)', () => {
     const throttled = await check(t, bad, from);
     expect(throttled.status).toBe(429);
     expect(throttled.headers['retry-after']).toBe('1');
-    expect(throttled.body).toMatchObject({ code: 'too_many_auth_failures', limit: 3, window_seconds: 60, retry_after_seconds: 1 });
+    expect(throttled.body).toMatchObject({
+      code: 'too_many_auth_failures',
+      limit: 3,
+      window_seconds: 60,
+      retry_after_seconds: 1,
+    });
     // Another address is not affected, nor (by default) a valid key from the blocked one.
     expect((await check(t, bad, '198.51.100.11')).status).toBe(401);
     const valid = await t.createKey();
     expect((await check(t, valid.plaintextKey, from)).status).toBe(200);
     // A missing header does not count: it is not someone trying keys.
-    expect((await request(t.http).post(CHECK).set('X-Forwarded-For', '198.51.100.12').send(newUser())).status).toBe(401);
+    expect((await request(t.http).post(CHECK).set('X-Forwarded-For', '198.51.100.12').send(newUser())).status).toBe(
+      401,
+    );
 
     expect(await eventually(async () => (await check(t, bad, from)).status === 401, 5_000, 200)).toBe(true);
     expect(await metricValue(t, 'billing_auth_throttle_decisions_total', { decision: 'blocked' })).toBe(1);
-    expect(await metricValue(t, 'billing_auth_throttle_decisions_total', { decision: 'refused' })).toBeGreaterThanOrEqual(1);
-    expect(await metricValue(t, 'billing_auth_failures_total', { reason: 'invalid_api_key' })).toBeGreaterThanOrEqual(6);
+    expect(
+      await metricValue(t, 'billing_auth_throttle_decisions_total', { decision: 'refused' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(t, 'billing_auth_failures_total', { reason: 'invalid_api_key' })).toBeGreaterThanOrEqual(
+      6,
+    );
   });
 });
 
 describeRedis('rate limits shared through Redis', () => {
   const prefix = uniquePrefix('limits');
-  const redisEnv = { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, TRUST_PROXY: 'loopback' };
+  // A generous command timeout: on a loaded test machine a slow reply would fall back to per-process counting.
+  const redisEnv = {
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    REDIS_COMMAND_TIMEOUT_MS: '5000',
+    TRUST_PROXY: 'loopback',
+  };
   let a: TestApp;
   let b: TestApp;
   let redis: Redis;
@@ -97,7 +121,8 @@ describeRedis('rate limits shared through Redis', () => {
     a = await createTestApp({ ...redisEnv, ...throttle });
     b = await createTestApp({ ...redisEnv, ...throttle });
     redis = new Redis(TEST_REDIS_URL);
-    for (const t of [a, b]) expect(await eventually(async () => (await metricValue(t, 'billing_redis_up')) === 1)).toBe(true);
+    for (const t of [a, b])
+      expect(await eventually(async () => (await metricValue(t, 'billing_redis_up')) === 1)).toBe(true);
   });
   afterAll(async () => {
     const keys = await redis.keys(`${prefix}*`);
@@ -109,7 +134,11 @@ describeRedis('rate limits shared through Redis', () => {
   it('a key with a limit of N per minute gets exactly N successes across two instances, then 429 with Retry-After', async () => {
     const key = await a.createKey({ rateLimitPerMinute: 10 });
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => check(i % 2 ? a : b, key.plaintextKey)));
-    expect(results.filter((r) => r.status === 200)).toHaveLength(10);
+    // Every decision made in Redis (a per-process fallback would let more through).
+    const fallbacks = async () =>
+      (await metricValue(a, 'billing_rate_limit_fallbacks_total', { limiter: 'api_key' })) +
+      (await metricValue(b, 'billing_rate_limit_fallbacks_total', { limiter: 'api_key' }));
+    expect({ ok: results.filter((r) => r.status === 200).length, fallbacks: await fallbacks() }).toEqual({ ok: 10, fallbacks: 0 });
     const refused = results.filter((r) => r.status === 429);
     expect(refused).toHaveLength(20);
     for (const r of refused) {
@@ -152,11 +181,18 @@ describeRedis('rate limits shared through Redis', () => {
   });
 
   it('with AUTH_FAILURE_BLOCK_VALID_KEYS a blocked address is refused outright, on every instance', async () => {
-    const strictEnv = { ...redisEnv, REDIS_KEY_PREFIX: `${prefix}strict:`, AUTH_FAILURE_LIMIT: '2', AUTH_FAILURE_BLOCK_SECONDS: '30', AUTH_FAILURE_BLOCK_VALID_KEYS: 'true' };
+    const strictEnv = {
+      ...redisEnv,
+      REDIS_KEY_PREFIX: `${prefix}strict:`,
+      AUTH_FAILURE_LIMIT: '2',
+      AUTH_FAILURE_BLOCK_SECONDS: '30',
+      AUTH_FAILURE_BLOCK_VALID_KEYS: 'true',
+    };
     const s1 = await createTestApp(strictEnv);
     const s2 = await createTestApp(strictEnv);
     try {
-      for (const t of [s1, s2]) expect(await eventually(async () => (await metricValue(t, 'billing_redis_up')) === 1)).toBe(true);
+      for (const t of [s1, s2])
+        expect(await eventually(async () => (await metricValue(t, 'billing_redis_up')) === 1)).toBe(true);
       const valid = await s1.createKey();
       const from = '203.0.113.50';
       expect((await check(s2, valid.plaintextKey, from)).status).toBe(200);
@@ -166,9 +202,13 @@ describeRedis('rate limits shared through Redis', () => {
       expect(statuses).toEqual([401, 401, 429]);
       expect((await check(s1, valid.plaintextKey, from)).status).toBe(429);
       // s2 learns of the block by pub/sub, without a Redis round trip per request.
-      expect(await eventually(async () => (await check(s2, valid.plaintextKey, from)).status === 429, 2_000)).toBe(true);
+      expect(await eventually(async () => (await check(s2, valid.plaintextKey, from)).status === 429, 2_000)).toBe(
+        true,
+      );
       expect((await check(s2, valid.plaintextKey, '203.0.113.51')).status).toBe(200);
-      expect(await metricValue(s2, 'billing_auth_throttle_decisions_total', { decision: 'refused_valid_key' })).toBeGreaterThanOrEqual(1);
+      expect(
+        await metricValue(s2, 'billing_auth_throttle_decisions_total', { decision: 'refused_valid_key' }),
+      ).toBeGreaterThanOrEqual(1);
     } finally {
       await Promise.all([s1.close(), s2.close()]);
     }
@@ -180,7 +220,7 @@ describeRedis('rate limits shared through Redis', () => {
     const url = new URL(TEST_REDIS_URL);
     url.port = String(proxy.port);
     const p = uniquePrefix('outage');
-    const t = await createTestApp({ REDIS_URL: url.toString(), REDIS_KEY_PREFIX: p, REDIS_COMMAND_TIMEOUT_MS: '200' });
+    const t = await createTestApp({ REDIS_URL: url.toString(), REDIS_KEY_PREFIX: p, REDIS_COMMAND_TIMEOUT_MS: '2000' });
     try {
       expect(await eventually(async () => (await metricValue(t, 'billing_redis_up')) === 1)).toBe(true);
       const key = await t.createKey({ rateLimitPerMinute: 3 });
@@ -218,7 +258,15 @@ describeRedis('two built replicas on one PostgreSQL and Redis', () => {
   beforeAll(async () => {
     t = await createTestApp(NO_REDIS);
     for (let i = 0; i < 2; i++) {
-      replicas.push(new BuiltServer(await freePort(), { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'info', DB_POOL_SIZE: '4' }));
+      replicas.push(
+        new BuiltServer(await freePort(), {
+          REDIS_URL: TEST_REDIS_URL,
+          REDIS_KEY_PREFIX: prefix,
+          REDIS_COMMAND_TIMEOUT_MS: '5000',
+          LOG_LEVEL: 'info',
+          DB_POOL_SIZE: '4',
+        }),
+      );
     }
     await Promise.all(replicas.map((r) => r.start()));
   });
@@ -240,7 +288,11 @@ describeRedis('two built replicas on one PostgreSQL and Redis', () => {
     );
     const count = (status: number, replica?: number) =>
       results.filter((r, i) => r.status === status && (replica === undefined || i % 2 === replica)).length;
-    expect({ ok: count(200), limited: count(429), other: results.length - count(200) - count(429) }).toEqual({ ok: 60, limited: 40, other: 0 });
+    expect({ ok: count(200), limited: count(429), other: results.length - count(200) - count(429) }).toEqual({
+      ok: 60,
+      limited: 40,
+      other: 0,
+    });
     expect(count(200, 0)).toBeGreaterThan(0);
     expect(count(200, 1)).toBeGreaterThan(0);
     const refused = results.find((r) => r.status === 429)!;

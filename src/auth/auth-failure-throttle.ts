@@ -33,7 +33,7 @@ export class AuthFailureThrottle implements OnModuleInit, OnApplicationShutdown 
   private readonly limiter: RateLimiterAbstract;
   /** Blocked address → until (ms since epoch, this process's clock). */
   private readonly blocked = new Map<string, number>();
-  private readonly decisions: Record<Decision, Counter.Internal<'decision'>>;
+  private readonly decisions: Record<Decision, Counter.Internal>;
   private readonly channel: string;
   private subscriber?: Redis;
   readonly blocksValidKeys: boolean;
@@ -137,7 +137,11 @@ export class AuthFailureThrottle implements OnModuleInit, OnApplicationShutdown 
   }
 
   private tooMany(ms: number): TooManyAuthFailuresError {
-    return new TooManyAuthFailuresError(this.env.AUTH_FAILURE_LIMIT, this.env.AUTH_FAILURE_WINDOW_SECONDS, Math.ceil(ms / 1000));
+    return new TooManyAuthFailuresError(
+      this.env.AUTH_FAILURE_LIMIT,
+      this.env.AUTH_FAILURE_WINDOW_SECONDS,
+      Math.ceil(ms / 1000),
+    );
   }
 
   /** Milliseconds the address stays blocked (0: not blocked). */

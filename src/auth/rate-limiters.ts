@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  type RateLimiterAbstract,
+  type RateLimiterRes,
+} from 'rate-limiter-flexible';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { RedisConnection } from '../common/redis/redis-connection.js';
 
@@ -49,7 +54,10 @@ export class RateLimiters {
     return this.redis.client !== undefined;
   }
 
-  create(name: LimiterName, options: Pick<LimiterOptions, 'points' | 'duration' | 'blockDuration'>): RateLimiterAbstract {
+  create(
+    name: LimiterName,
+    options: Pick<LimiterOptions, 'points' | 'duration' | 'blockDuration'>,
+  ): RateLimiterAbstract {
     const client = this.redis.client;
     if (!client) return new RateLimiterMemory(options);
     const fallbacks = this.fallbacks.labels(name);

@@ -8,13 +8,21 @@ export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6
 
 /** Whether a Redis answers PING at {@link TEST_REDIS_URL}; says loudly what is skipped when none does. */
 export async function redisReachable(what: string): Promise<boolean> {
-  const client = new Redis(TEST_REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
+  const client = new Redis(TEST_REDIS_URL, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1_000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
     return (await client.ping()) === 'PONG';
   } catch (error) {
-    console.warn(`SKIPPED: ${what}: no Redis reachable at ${TEST_REDIS_URL} (${(error as Error).message}); set TEST_REDIS_URL or start one`);
+    console.warn(
+      `SKIPPED: ${what}: no Redis reachable at ${TEST_REDIS_URL} (${(error as Error).message}); set TEST_REDIS_URL or start one`,
+    );
     return false;
   } finally {
     client.disconnect();

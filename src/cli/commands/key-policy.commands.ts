@@ -3,6 +3,7 @@ import { ApiKeysService, type ApiKeyView, type UpdateApiKeyInput } from '../../a
 import { CliCore } from '../cli-core.js';
 import { CliUsageError } from '../errors.js';
 import {
+  orNull,
   parseExpiresInDays,
   parseHours,
   parseRateLimit,
@@ -19,8 +20,8 @@ const DEFAULT_GRACE_HOURS = 24;
 interface KeyUpdateOptions extends OutputOptions {
   name?: string;
   description?: string;
-  rateLimitPerMinute?: number | null;
-  expiresInDays?: number | null;
+  rateLimitPerMinute?: number | 'none';
+  expiresInDays?: number | 'never';
 }
 
 const iso = (d: Date | null): string => (d ? d.toISOString() : 'never');
@@ -51,7 +52,7 @@ export class KeyUpdateCommand extends BaseCommand {
     flags: '--rate-limit-per-minute <n|none>',
     description: 'Requests per minute allowed to this key across all replicas; "none" removes the limit',
   })
-  parseRateLimit(value: string): number | null {
+  parseRateLimit(value: string): number | 'none' {
     return parseRateLimit('--rate-limit-per-minute', value);
   }
 
@@ -59,7 +60,7 @@ export class KeyUpdateCommand extends BaseCommand {
     flags: '--expires-in-days <days|never>',
     description: 'Expire the key N days from now; "never" removes the expiry (refused under API_KEY_MAX_EXPIRY_DAYS)',
   })
-  parseExpiresInDays(value: string): number | null {
+  parseExpiresInDays(value: string): number | 'never' {
     return parseExpiresInDays('--expires-in-days', value);
   }
 
@@ -78,11 +79,13 @@ export class KeyUpdateCommand extends BaseCommand {
     const changes: UpdateApiKeyInput = {
       name: options.name,
       description: options.description,
-      rateLimitPerMinute: options.rateLimitPerMinute,
-      expiresInDays: options.expiresInDays,
+      rateLimitPerMinute: orNull(options.rateLimitPerMinute),
+      expiresInDays: orNull(options.expiresInDays),
     };
     if (Object.values(changes).every((v) => v === undefined)) {
-      throw new CliUsageError('Nothing to change: pass --name, --description, --rate-limit-per-minute or --expires-in-days');
+      throw new CliUsageError(
+        'Nothing to change: pass --name, --description, --rate-limit-per-minute or --expires-in-days',
+      );
     }
     const keys = await this.core.get(ApiKeysService);
     const { before, after } = await keys.updateApiKey(keyId, changes);
@@ -118,7 +121,11 @@ export class KeyRotateDueCommand extends BaseCommand {
     super();
   }
 
-  @Option({ flags: '--within-days <days>', description: 'Rotate active keys expiring within this many days', required: true })
+  @Option({
+    flags: '--within-days <days>',
+    description: 'Rotate active keys expiring within this many days',
+    required: true,
+  })
   parseWithinDays(value: string): number {
     return parseWholeNumber('--within-days', value, { min: 1, max: 3_650 });
   }

@@ -86,7 +86,9 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     });
     client.connect().catch((error: Error) => {
       if (!this.stopped) {
-        this.logger.warn(`Redis unreachable at start-up (${error.message}): counting rate limits per process until it is reachable`);
+        this.logger.warn(
+          `Redis unreachable at start-up (${error.message}): counting rate limits per process until it is reachable`,
+        );
       }
     });
   }
