@@ -138,7 +138,10 @@ describeRedis('rate limits shared through Redis', () => {
     const fallbacks = async () =>
       (await metricValue(a, 'billing_rate_limit_fallbacks_total', { limiter: 'api_key' })) +
       (await metricValue(b, 'billing_rate_limit_fallbacks_total', { limiter: 'api_key' }));
-    expect({ ok: results.filter((r) => r.status === 200).length, fallbacks: await fallbacks() }).toEqual({ ok: 10, fallbacks: 0 });
+    expect({ ok: results.filter((r) => r.status === 200).length, fallbacks: await fallbacks() }).toEqual({
+      ok: 10,
+      fallbacks: 0,
+    });
     const refused = results.filter((r) => r.status === 429);
     expect(refused).toHaveLength(20);
     for (const r of refused) {
