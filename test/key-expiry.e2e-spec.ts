@@ -95,7 +95,8 @@ describe('API key expiry policy and warnings', () => {
   it('update changes name, description, limit and expiry; in effect at the next request', async () => {
     const key = await t.createKey({ name: 'Before' });
     expect((await check(key.plaintextKey)).status).toBe(200);
-    const { before, after } = await t.keys.updateApiKey(key.keyId, {
+    const before = await t.keys.getApiKey(key.keyId);
+    const after = await t.keys.updateApiKey(key.keyId, {
       name: 'After',
       description: 'moved',
       rateLimitPerMinute: 1,
@@ -109,7 +110,7 @@ describe('API key expiry policy and warnings', () => {
     expect(limited.status).toBe(429);
     expect(limited.headers['x-api-key-expires-at']).toBe(after.expiresAt!.toISOString());
     const cleared = await t.keys.updateApiKey(key.keyId, { rateLimitPerMinute: null, expiresInDays: null });
-    expect(cleared.after).toMatchObject({ rateLimitPerMinute: null, expiresAt: null });
+    expect(cleared).toMatchObject({ rateLimitPerMinute: null, expiresAt: null });
     await t.keys.revokeApiKey(key.keyId);
     await expect(t.keys.updateApiKey(key.keyId, { name: 'x' })).rejects.toMatchObject({
       code: 'api_key_not_updatable',

@@ -143,12 +143,11 @@ export class ApiKeysService {
    * Changes a key's name, description, rate limit or expiry. Written with a NOTIFY in the same
    * transaction, so every replica drops its cached copy and applies the change from its next request.
    */
-  async updateApiKey(keyId: string, changes: UpdateApiKeyInput): Promise<{ before: ApiKeyView; after: ApiKeyView }> {
+  async updateApiKey(keyId: string, changes: UpdateApiKeyInput): Promise<ApiKeyView> {
     const result = await this.keys.transaction(async (manager) => {
       const key = await this.keys.findByIdForUpdate(keyId, manager);
       if (!key) throw new ApiKeyNotFoundError(keyId);
       if (key.status === 'revoked') throw new ApiKeyNotUpdatableError(keyId);
-      const before = toView(key);
       const update: Partial<ApiKey> = {};
       if (changes.name !== undefined) update.name = changes.name;
       if (changes.description !== undefined) update.description = changes.description;
@@ -164,7 +163,7 @@ export class ApiKeysService {
         update.expiresAt = expiresAt;
       }
       if (Object.keys(update).length > 0) await this.keys.update(keyId, update, manager);
-      return { before, after: toView({ ...key, ...update }) };
+      return toView({ ...key, ...update });
     });
     this.verifier.invalidate();
     return result;

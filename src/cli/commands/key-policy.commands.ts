@@ -88,7 +88,8 @@ export class KeyUpdateCommand extends BaseCommand {
       );
     }
     const keys = await this.core.get(ApiKeysService);
-    const { before, after } = await keys.updateApiKey(keyId, changes);
+    const before = await keys.getApiKey(keyId);
+    const after = await keys.updateApiKey(keyId, changes);
     if (options.json) return writeJson({ ...keyJson(after), previous: keyJson(before) });
     writeOut([`✅ API key updated: ${after.keyId} (${after.name})`, ...changeLines(before, after)].join('\n'));
   }
