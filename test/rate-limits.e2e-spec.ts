@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { generateApiKey } from '../src/common/crypto/api-key-token.js';
+import { MetricsService } from '../src/common/metrics/metrics.service.js';
 import { BuiltServer, send } from './utils/built-server.js';
 import { freePort, TcpProxy } from './utils/net.js';
 import { eventually, metricValue, redisReachable, TEST_REDIS_URL, uniquePrefix } from './utils/redis.js';
@@ -42,8 +43,14 @@ describe('rate limits without Redis (per process)', () => {
   });
   afterAll(() => t.close());
 
-  it('says once at start-up that limits are per process', () => {
+  it('says once at start-up that limits are per process; exports no Redis gauge', async () => {
     expect(logged.filter((m) => m.startsWith('REDIS_URL is not set'))).toHaveLength(1);
+    expect(t.app.get(MetricsService).registry.getSingleMetric('billing_redis_up')).toBeUndefined();
+    // The series the readiness alert (deploy/monitoring) watches.
+    expect((await request(t.http).get('/health/ready')).status).toBe(200);
+    expect(
+      await metricValue(t, 'billing_http_requests_total', { method: 'GET', route: '/health/ready', status: '200' }),
+    ).toBe(1);
   });
 
   it('answers 429 with Retry-After and the limit in the body past the key’s requests per minute', async () => {

@@ -60,12 +60,17 @@ export class ApiKeyVerifier implements OnApplicationBootstrap, OnApplicationShut
   private flushTimer?: NodeJS.Timeout;
   private reconnectTimer?: NodeJS.Timeout;
 
+  /** `API_KEY_EXPIRY_WARNING_DAYS` in ms. */
+  private readonly warningMs: number;
+
   constructor(
     private readonly repository: ApiKeysRepository,
     private readonly clock: Clock,
     private readonly env: Env,
     @Inject(DATABASE_URL) private readonly databaseUrl: string,
-  ) {}
+  ) {
+    this.warningMs = env.API_KEY_EXPIRY_WARNING_DAYS * DAY_MS;
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.listen();
@@ -111,9 +116,7 @@ export class ApiKeyVerifier implements OnApplicationBootstrap, OnApplicationShut
       expiresAt: record.expiresAt,
       gracePeriodUntil: record.gracePeriodUntil,
       stopsWorkingAt,
-      expiresSoon:
-        rotating ||
-        (stopsWorkingAt !== null && stopsWorkingAt.getTime() - now <= this.env.API_KEY_EXPIRY_WARNING_DAYS * DAY_MS),
+      expiresSoon: rotating || (stopsWorkingAt !== null && stopsWorkingAt.getTime() - now <= this.warningMs),
     };
   }
 

@@ -31,16 +31,16 @@ export class ApiKeyAuthGuard extends AuthGuard(API_KEY_STRATEGY) {
   override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
-    const req = context.switchToHttp().getRequest<Request>();
     if (this.throttle.blocksValidKeys) {
-      const refused = this.throttle.refuseBlocked(req.ip);
+      const refused = this.throttle.refuseBlocked(context.switchToHttp().getRequest<Request>().ip);
       if (refused) {
         this.metrics.authFailure(refused);
         throw refused;
       }
     }
+    // Failures only: the throttle counts them per client address and may answer 429 instead.
     return (super.canActivate(context) as Promise<boolean>).catch(async (error: unknown) => {
-      throw await this.throttle.onFailure(req.ip, error);
+      throw await this.throttle.onFailure(context.switchToHttp().getRequest<Request>().ip, error);
     });
   }
 
