@@ -50,10 +50,6 @@ export class RateLimiters {
     });
   }
 
-  get shared(): boolean {
-    return this.redis.client !== undefined;
-  }
-
   create(
     name: LimiterName,
     options: Pick<LimiterOptions, 'points' | 'duration' | 'blockDuration'>,
