@@ -260,6 +260,34 @@ describeRedis('rate limits shared through Redis', () => {
   });
 });
 
+describeRedis('Redis unreachable at start-up', () => {
+  it('starts anyway, serves per process, and switches to Redis once it is reachable', async () => {
+    const proxy = new TcpProxy('127.0.0.1', Number(new URL(TEST_REDIS_URL).port || 6379));
+    proxy.port = await freePort(); // nothing listens there yet
+    const url = new URL(TEST_REDIS_URL);
+    url.port = String(proxy.port);
+    const p = uniquePrefix('late');
+    const t = await createTestApp({ REDIS_URL: url.toString(), REDIS_KEY_PREFIX: p, REDIS_COMMAND_TIMEOUT_MS: '250' });
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      expect(await metricValue(t, 'billing_redis_up')).toBe(0);
+      const key = await t.createKey({ rateLimitPerMinute: 5 });
+      expect((await check(t, key.plaintextKey)).status).toBe(200);
+      expect(await metricValue(t, 'billing_rate_limit_fallbacks_total', { limiter: 'api_key' })).toBe(1);
+      await proxy.start();
+      expect(await eventually(async () => (await metricValue(t, 'billing_redis_up')) === 1, 15_000)).toBe(true);
+      expect((await check(t, key.plaintextKey)).status).toBe(200);
+      expect(await redis.get(`${p}rl:api_key:${key.keyId}`)).toBe('1');
+    } finally {
+      await t.close();
+      await proxy.stop();
+      const keys = await redis.keys(`${p}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    }
+  });
+});
+
 describeRedis('two built replicas on one PostgreSQL and Redis', () => {
   const prefix = uniquePrefix('replicas');
   const replicas: BuiltServer[] = [];
@@ -290,6 +318,7 @@ describeRedis('two built replicas on one PostgreSQL and Redis', () => {
   });
 
   it('a 60-per-minute key gets exactly 60 successes in total across both', async () => {
+    // Each replica connects to Redis before it listens.
     for (const r of replicas) expect(r.logs).toContain('rate limits are shared by every replica');
     const key = await t.createKey({ rateLimitPerMinute: 60 });
     const headers = { 'X-API-Key': key.plaintextKey };

@@ -53,7 +53,8 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     return this.client?.status === 'ready';
   }
 
-  onModuleInit(): void {
+  /** Connects before the service listens (waiting at most the connect timeout: Redis is optional). */
+  async onModuleInit(): Promise<void> {
     const client = this.client;
     if (!client) {
       this.logger.log(
@@ -84,13 +85,19 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
       }
       this.reachable = false;
     });
-    client.connect().catch((error: Error) => {
+    const connecting = client.connect().catch((error: Error) => {
       if (!this.stopped) {
         this.logger.warn(
           `Redis unreachable at start-up (${error.message}): counting rate limits per process until it is reachable`,
         );
       }
     });
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.connectTimeoutMs);
+    });
+    await Promise.race([connecting, patience]);
+    clearTimeout(timer);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -99,13 +106,17 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     await this.client.quit().catch(() => this.client?.disconnect());
   }
 
+  private get connectTimeoutMs(): number {
+    return Math.max(this.env.REDIS_COMMAND_TIMEOUT_MS * 4, 1_000);
+  }
+
   private options(): RedisOptions {
     return {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: this.env.REDIS_COMMAND_TIMEOUT_MS,
-      connectTimeout: Math.max(this.env.REDIS_COMMAND_TIMEOUT_MS * 4, 1_000),
+      connectTimeout: this.connectTimeoutMs,
       retryStrategy: (attempt: number) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
       connectionName: 'ciris-billing',
     };
