@@ -35,6 +35,11 @@ const principal = (permissions: Permission[]): Principal => ({
   environment: 'test',
   permissions,
   rateLimitPerMinute: null,
+  status: 'active',
+  expiresAt: null,
+  gracePeriodUntil: null,
+  stopsWorkingAt: null,
+  expiresSoon: false,
 });
 
 function context(controller: new () => object, method: string, user?: Principal): ExecutionContext {
