@@ -14,12 +14,21 @@ type User = { oauth_provider: string; external_id: string };
 describe('Holds under concurrency (SPEC §11 invariants)', () => {
   let t: TestApp;
   let key: string;
+  let base: string;
 
   beforeAll(async () => {
     t = await createTestApp({ FREE_USES_PER_ACCOUNT: '0', DAILY_FREE_USES: '0' });
     key = (await t.createKey()).plaintextKey;
+    // One listening socket for the whole file (supertest would open one per request otherwise).
+    await t.app.listen(0, '127.0.0.1');
+    base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
   });
-  afterEach(() => t.clock.reset());
+  // A failed test must not leave its sampler querying a closed pool.
+  const watchers: Array<{ stop: () => Promise<unknown> }> = [];
+  afterEach(async () => {
+    t.clock.reset();
+    await Promise.all(watchers.splice(0).map((w) => w.stop()));
+  });
   afterAll(async () => {
     expect(await ledgerMismatches(t.db)).toEqual([]);
     expect(await holdMismatches(t.db)).toEqual([]);
@@ -27,7 +36,7 @@ describe('Holds under concurrency (SPEC §11 invariants)', () => {
     await t.close();
   });
 
-  const post = (path: string, body: object) => request(t.http).post(path).set('X-API-Key', key).send(body);
+  const post = (path: string, body: object) => request(base).post(path).set('X-API-Key', key).send(body);
   const accountRow = async (u: User) =>
     (
       await t.db.query(
@@ -50,13 +59,15 @@ describe('Holds under concurrency (SPEC §11 invariants)', () => {
         samples += 1;
       }
     })();
-    return {
+    const watcher = {
       stop: async () => {
         running = false;
         await loop;
         return { min, samples };
       },
     };
+    watchers.push(watcher);
+    return watcher;
   }
 
   async function seeded(balance: number): Promise<User> {
@@ -72,7 +83,12 @@ describe('Holds under concurrency (SPEC §11 invariants)', () => {
       const watch = watchAvailable(id);
       const results = await Promise.all(
         Array.from({ length: 1000 }, (_, i) =>
-          post('/v1/billing/holds', { ...u, amount_minor: 1, description: 'LLM call', idempotency_key: `${ending}-${i}` }),
+          post('/v1/billing/holds', {
+            ...u,
+            amount_minor: 1,
+            description: 'LLM call',
+            idempotency_key: `${ending}-${i}`,
+          }),
         ),
       );
       const created = results.filter((r) => r.status === 201);
@@ -81,9 +97,7 @@ describe('Holds under concurrency (SPEC §11 invariants)', () => {
       expect(refused).toHaveLength(500);
       expect(await accountRow(u)).toMatchObject({ balance: 500, held: 500 });
 
-      const ends = await Promise.all(
-        created.map((r) => post(`/v1/billing/holds/${r.body.hold_id}/${ending}`, {})),
-      );
+      const ends = await Promise.all(created.map((r) => post(`/v1/billing/holds/${r.body.hold_id}/${ending}`, {})));
       expect(ends.map((r) => r.status)).toEqual(Array(500).fill(ending === 'capture' ? 201 : 200));
       const { min, samples } = await watch.stop();
       const after = await accountRow(u);
@@ -101,22 +115,45 @@ describe('Holds under concurrency (SPEC §11 invariants)', () => {
     const { id } = await accountRow(u);
     const holds: string[] = [];
     for (let i = 0; i < 60; i++) {
-      const res = await post('/v1/billing/holds', { ...u, amount_minor: 100, description: 'race', idempotency_key: `race-${i}`, expires_in_seconds: 60 });
+      const res = await post('/v1/billing/holds', {
+        ...u,
+        amount_minor: 100,
+        description: 'race',
+        idempotency_key: `race-${i}`,
+        expires_in_seconds: 60,
+      });
       expect(res.status).toBe(201);
       holds.push(res.body.hold_id as string);
     }
     const watch = watchAvailable(id);
-    // Two captures and two releases of every hold, plus plain charges that expire due holds; the
-    // clock passes every hold's expiry while these are in flight.
-    const pending = holds.flatMap((h, i) => [
-      post(`/v1/billing/holds/${h}/capture`, { amount_minor: 50 }).then((r) => ({ h, op: 'capture', r })),
-      post(`/v1/billing/holds/${h}/release`, {}).then((r) => ({ h, op: 'release', r })),
-      post(`/v1/billing/holds/${h}/capture`, {}).then((r) => ({ h, op: 'capture', r })),
-      post(`/v1/billing/holds/${h}/release`, {}).then((r) => ({ h, op: 'release', r })),
-      post('/v1/billing/charges', { ...u, amount_minor: 1, description: 'sweep', idempotency_key: `sweep-${i}` }).then((r) => ({ h: '', op: 'charge', r })),
-    ]);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-    t.clock.advance(61_000);
+    // Two captures and two releases of every hold (in a different order for each), plus plain
+    // charges that expire due holds; once a third of the answers are in, the clock passes every
+    // hold's expiry while the rest are in flight.
+    const total = holds.length * 5;
+    let answered = 0;
+    const tracked = <T>(p: Promise<T>): Promise<T> =>
+      p.then((v) => {
+        answered += 1;
+        if (answered === Math.floor(total / 3)) t.clock.advance(61_000);
+        return v;
+      });
+    const pending = holds.flatMap((h, i) => {
+      const ops = [
+        () => post(`/v1/billing/holds/${h}/capture`, { amount_minor: 50 }).then((r) => ({ h, op: 'capture', r })),
+        () => post(`/v1/billing/holds/${h}/release`, {}).then((r) => ({ h, op: 'release', r })),
+        () => post(`/v1/billing/holds/${h}/capture`, {}).then((r) => ({ h, op: 'capture', r })),
+        () => post(`/v1/billing/holds/${h}/release`, {}).then((r) => ({ h, op: 'release', r })),
+        () =>
+          post('/v1/billing/charges', {
+            ...u,
+            amount_minor: 1,
+            description: 'sweep',
+            idempotency_key: `sweep-${i}`,
+          }).then((r) => ({ h: '', op: 'charge', r })),
+      ];
+      const rotated = [...ops.slice(i % 5), ...ops.slice(0, i % 5)];
+      return rotated.map((op) => tracked(op()));
+    });
     const outcomes = await Promise.all(pending);
     const { min } = await watch.stop();
     expect(min).toBeGreaterThanOrEqual(0);
@@ -198,7 +235,13 @@ describe('Holds under concurrency (SPEC §11 invariants)', () => {
         if (roll < 0.3 || activeHolds.size === 0) {
           const amount = 1 + Math.floor(random() * 400);
           ops.push(
-            post('/v1/billing/holds', { ...u, amount_minor: amount, description: 'mix', idempotency_key: `mix-${n}`, expires_in_seconds: 30 + Math.floor(random() * 90) }).then((r) => {
+            post('/v1/billing/holds', {
+              ...u,
+              amount_minor: amount,
+              description: 'mix',
+              idempotency_key: `mix-${n}`,
+              expires_in_seconds: 30 + Math.floor(random() * 90),
+            }).then((r) => {
               if (r.status === 201) {
                 activeHolds.set(r.body.hold_id as string, amount);
                 counts.hold += 1;
@@ -237,7 +280,12 @@ describe('Holds under concurrency (SPEC §11 invariants)', () => {
         } else if (roll < 0.85 || refundable.size === 0) {
           const amount = 1 + Math.floor(random() * 300);
           ops.push(
-            post('/v1/billing/charges', { ...u, amount_minor: amount, description: 'mix', idempotency_key: `mix-${n}` }).then((r) => {
+            post('/v1/billing/charges', {
+              ...u,
+              amount_minor: amount,
+              description: 'mix',
+              idempotency_key: `mix-${n}`,
+            }).then((r) => {
               if (r.status === 201) {
                 spent += amount;
                 refundable.set(r.body.charge_id as string, amount);
@@ -252,7 +300,11 @@ describe('Holds under concurrency (SPEC §11 invariants)', () => {
           const [chargeId, amount] = pick([...refundable]);
           const body = random() < 0.5 ? { amount_minor: 1 + Math.floor(random() * amount) } : {};
           ops.push(
-            post(`/v1/billing/charges/${chargeId}/refund`, { ...body, reason: 'mix', idempotency_key: `mix-${n}` }).then((r) => {
+            post(`/v1/billing/charges/${chargeId}/refund`, {
+              ...body,
+              reason: 'mix',
+              idempotency_key: `mix-${n}`,
+            }).then((r) => {
               if (r.status === 201) {
                 givenBack += r.body.amount_minor as number;
                 refunded.set(chargeId, (refunded.get(chargeId) ?? 0) + (r.body.amount_minor as number));

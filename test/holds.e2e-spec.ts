@@ -32,13 +32,28 @@ describe('Holds and refunds (SPEC §11)', () => {
   const post = (path: string, body: object, k = key) => request(t.http).post(path).set('X-API-Key', k).send(body);
   const get = (path: string, k = key) => request(t.http).get(path).set('X-API-Key', k);
   const hold = (u: User, extra: object = {}, k = key) =>
-    post('/v1/billing/holds', { ...u, amount_minor: 100, currency: 'USD', description: 'LLM call', idempotency_key: `h-${crypto.randomUUID()}`, ...extra }, k);
+    post(
+      '/v1/billing/holds',
+      {
+        ...u,
+        amount_minor: 100,
+        currency: 'USD',
+        description: 'LLM call',
+        idempotency_key: `h-${crypto.randomUUID()}`,
+        ...extra,
+      },
+      k,
+    );
   const capture = (id: string, body: object = {}, k = key) => post(`/v1/billing/holds/${id}/capture`, body, k);
   const release = (id: string, k = key) => post(`/v1/billing/holds/${id}/release`, {}, k);
   const charge = (u: User, extra: object = {}) =>
     post('/v1/billing/charges', { ...u, amount_minor: 10, currency: 'USD', description: 'Message', ...extra });
   const refund = (chargeId: string, body: object = {}, k = key) =>
-    post(`/v1/billing/charges/${chargeId}/refund`, { reason: 'Model call failed', idempotency_key: `r-${crypto.randomUUID()}`, ...body }, k);
+    post(
+      `/v1/billing/charges/${chargeId}/refund`,
+      { reason: 'Model call failed', idempotency_key: `r-${crypto.randomUUID()}`, ...body },
+      k,
+    );
   const check = (u: User) => post('/v1/billing/credits/check', u);
   const account = async (u: User) => (await get(`/v1/billing/accounts/${u.oauth_provider}/${u.external_id}`)).body;
   const transactions = async (u: User) =>
@@ -87,12 +102,20 @@ describe('Holds and refunds (SPEC §11)', () => {
       // 50 of 250 is not held: a hold of 51 is refused, one of 50 fits.
       const refused = await hold(u, { amount_minor: 51 });
       expect(refused.status).toBe(402);
-      expect(refused.body).toEqual({ detail: 'Insufficient credits. Balance: 50, Required: 51', code: 'insufficient_credits' });
+      expect(refused.body).toEqual({
+        detail: 'Insufficient credits. Balance: 50, Required: 51',
+        code: 'insufficient_credits',
+      });
       expect((await hold(u, { amount_minor: 50 })).status).toBe(201);
 
       // Holds are not ledger entries: the balance is untouched, the check shows what is held.
       const acct = await account(u);
-      expect(acct).toMatchObject({ balance_minor: 250, free_uses_remaining: 1, daily_free_uses_remaining: 1, total_uses: 0 });
+      expect(acct).toMatchObject({
+        balance_minor: 250,
+        free_uses_remaining: 1,
+        daily_free_uses_remaining: 1,
+        total_uses: 0,
+      });
       const checked = await check(u);
       expect(checked.body).toEqual({
         has_credit: false,
@@ -124,7 +147,10 @@ describe('Holds and refunds (SPEC §11)', () => {
       expect(again.body).toEqual({ detail: 'Hold already exists', code: 'hold_exists', hold_id: first.body.hold_id });
       const other = await hold(u, { ...body, amount_minor: 301 });
       expect(other.status).toBe(422);
-      expect(other.body).toEqual({ detail: 'Idempotency key already used with different parameters', code: 'idempotency_conflict' });
+      expect(other.body).toEqual({
+        detail: 'Idempotency key already used with different parameters',
+        code: 'idempotency_conflict',
+      });
       // Only one reservation was made.
       expect((await check(u)).body).toMatchObject({ held_minor: 300, credits_remaining: 700 });
     });
@@ -134,7 +160,10 @@ describe('Holds and refunds (SPEC §11)', () => {
       const u = await paidUser(500);
       const mismatch = await hold(u, { currency: 'eur' });
       expect(mismatch.status).toBe(400);
-      expect(mismatch.body).toEqual({ detail: 'Currency mismatch: account=USD, charge=EUR', code: 'currency_mismatch' });
+      expect(mismatch.body).toEqual({
+        detail: 'Currency mismatch: account=USD, charge=EUR',
+        code: 'currency_mismatch',
+      });
       await t.db.query(`UPDATE accounts SET status = 'suspended' WHERE external_id = $1`, [u.external_id]);
       const suspended = await hold(u);
       expect(suspended.status).toBe(403);
@@ -153,7 +182,9 @@ describe('Holds and refunds (SPEC §11)', () => {
       const tooLong = await hold(u, { expires_in_seconds: 3601 });
       expect(tooLong.status).toBe(422);
       expect(tooLong.body).toEqual({
-        detail: [{ loc: ['body', 'expires_in_seconds'], msg: 'expires_in_seconds must not be greater than 3600', type: 'max' }],
+        detail: [
+          { loc: ['body', 'expires_in_seconds'], msg: 'expires_in_seconds must not be greater than 3600', type: 'max' },
+        ],
         code: 'validation_error',
       });
       expect((await hold(u, { expires_in_seconds: 0 })).status).toBe(422);
@@ -167,7 +198,10 @@ describe('Holds and refunds (SPEC §11)', () => {
       expect(h.status).toBe(201);
       const refused = await charge(u, { amount_minor: 30 });
       expect(refused.status).toBe(402);
-      expect(refused.body).toEqual({ detail: 'Insufficient credits. Balance: 20, Required: 30', code: 'insufficient_credits' });
+      expect(refused.body).toEqual({
+        detail: 'Insufficient credits. Balance: 20, Required: 30',
+        code: 'insufficient_credits',
+      });
       expect((await charge(u, { amount_minor: 20 })).status).toBe(201);
       expect((await check(u)).body).toMatchObject({
         has_credit: false,
@@ -226,7 +260,11 @@ describe('Holds and refunds (SPEC §11)', () => {
         const again = await capture(h.hold_id, body);
         expect(again.status).toBe(409);
         expect(again.headers['x-existing-charge-id']).toBe(captured.body.charge_id);
-        expect(again.body).toEqual({ detail: 'Hold already captured', code: 'hold_captured', charge_id: captured.body.charge_id });
+        expect(again.body).toEqual({
+          detail: 'Hold already captured',
+          code: 'hold_captured',
+          charge_id: captured.body.charge_id,
+        });
       }
       const releaseCaptured = await release(h.hold_id);
       expect(releaseCaptured.status).toBe(409);
@@ -259,7 +297,10 @@ describe('Holds and refunds (SPEC §11)', () => {
       const h = (await hold(u, { amount_minor: 200 })).body;
       const over = await capture(h.hold_id, { amount_minor: 201 });
       expect(over.status).toBe(400);
-      expect(over.body).toEqual({ detail: 'Capture exceeds the held amount. Held: 200, Requested: 201', code: 'capture_exceeds_hold' });
+      expect(over.body).toEqual({
+        detail: 'Capture exceeds the held amount. Held: 200, Requested: 201',
+        code: 'capture_exceeds_hold',
+      });
       const all = await capture(h.hold_id, { description: 'Final cost' });
       expect(all.status).toBe(201);
       expect(all.body).toMatchObject({ amount_minor: 200, balance_after: 300, description: 'Final cost' });
@@ -272,7 +313,12 @@ describe('Holds and refunds (SPEC §11)', () => {
       expect(h.funded_by).toBe('daily_free_use');
       const captured = await capture(h.hold_id, { amount_minor: 321 });
       expect(captured.body).toMatchObject({ amount_minor: 321, balance_after: 10 });
-      expect(await account(u)).toMatchObject({ balance_minor: 10, daily_free_uses_remaining: 0, free_uses_remaining: 1, total_uses: 1 });
+      expect(await account(u)).toMatchObject({
+        balance_minor: 10,
+        daily_free_uses_remaining: 0,
+        free_uses_remaining: 1,
+        total_uses: 1,
+      });
       const [latest] = await transactions(u);
       expect(latest).toMatchObject({ amount_minor: -321, balance_change_minor: 0, funding_source: 'daily_free' });
     });
@@ -283,7 +329,12 @@ describe('Holds and refunds (SPEC §11)', () => {
       expect((await check(u)).body).toMatchObject({ credits_remaining: 0, held_minor: 300 });
       const released = await release(h.hold_id);
       expect(released.status).toBe(200);
-      expect(released.body).toMatchObject({ hold_id: h.hold_id, status: 'released', ended_at: expect.any(String), charge_id: null });
+      expect(released.body).toMatchObject({
+        hold_id: h.hold_id,
+        status: 'released',
+        ended_at: expect.any(String),
+        charge_id: null,
+      });
       const again = await release(h.hold_id);
       expect(again.status).toBe(200);
       expect(again.body).toEqual(released.body);
@@ -383,9 +434,17 @@ describe('Holds and refunds (SPEC §11)', () => {
 
       const list = await transactions(u);
       const chargeEntry = list.find((e) => e.transaction_id === paid.charge_id);
-      expect(chargeEntry).toMatchObject({ refunded_minor: 300, refund_ids: [part.body.credit_id, rest.body.credit_id] });
+      expect(chargeEntry).toMatchObject({
+        refunded_minor: 300,
+        refund_ids: [part.body.credit_id, rest.body.credit_id],
+      });
       const refundEntry = list.find((e) => e.transaction_id === part.body.credit_id);
-      expect(refundEntry).toMatchObject({ type: 'credit', transaction_type: 'refund', amount_minor: 100, charge_id: paid.charge_id });
+      expect(refundEntry).toMatchObject({
+        type: 'credit',
+        transaction_type: 'refund',
+        amount_minor: 100,
+        charge_id: paid.charge_id,
+      });
       expect(await account(u)).toMatchObject({ balance_minor: 1000 });
     });
 
@@ -395,7 +454,12 @@ describe('Holds and refunds (SPEC §11)', () => {
       const free = (await charge(u, { amount_minor: 40 })).body; // daily free use
       const back = await refund(free.charge_id, { amount_minor: 40 });
       expect(back.status).toBe(201);
-      expect(back.body).toMatchObject({ amount_minor: 0, free_uses_returned: 1, balance_after: 0, charge_id: free.charge_id });
+      expect(back.body).toMatchObject({
+        amount_minor: 0,
+        free_uses_returned: 1,
+        balance_after: 0,
+        charge_id: free.charge_id,
+      });
       expect(await account(u)).toMatchObject({ free_uses_remaining: 2, balance_minor: 0 });
       expect((await refund(free.charge_id)).body.code).toBe('charge_fully_refunded');
       expect((await refund(free.charge_id, { amount_minor: 41 })).status).toBe(409);
@@ -409,7 +473,11 @@ describe('Holds and refunds (SPEC §11)', () => {
       const again = await refund(paid.charge_id, { amount_minor: 10, idempotency_key: 'refund-1' });
       expect(again.status).toBe(409);
       expect(again.headers['x-existing-credit-id']).toBe(first.body.credit_id);
-      expect(again.body).toEqual({ detail: 'Credit already exists', code: 'credit_exists', credit_id: first.body.credit_id });
+      expect(again.body).toEqual({
+        detail: 'Credit already exists',
+        code: 'credit_exists',
+        credit_id: first.body.credit_id,
+      });
       expect((await refund(paid.charge_id, { amount_minor: 11, idempotency_key: 'refund-1' })).status).toBe(422);
       const other = (await charge(u, { amount_minor: 5 })).body;
       expect((await refund(other.charge_id, { idempotency_key: 'refund-1' })).status).toBe(422);
@@ -440,6 +508,30 @@ describe('Holds and refunds (SPEC §11)', () => {
       const back = await refund(captured.charge_id);
       expect(back.body).toMatchObject({ amount_minor: 40, balance_after: 100 });
       expect((await check(u)).body).toMatchObject({ credits_remaining: 100, held_minor: 0 });
+    });
+  });
+
+  describe('other ways money leaves an account respect holds', () => {
+    it('a negative admin adjustment cannot take what active holds reserve; after expiry it can', async () => {
+      const admin = (await t.createKey({ environment: 'test', permissions: ['billing:admin'] })).plaintextKey;
+      const u = await paidUser(100);
+      await hold(u, { amount_minor: 80, expires_in_seconds: 60 });
+      const adjust = (amount: number, k: string) =>
+        post(
+          `/v1/billing/accounts/${u.oauth_provider}/${u.external_id}/adjustments`,
+          { amount_minor: amount, reason: 'Correction', idempotency_key: k },
+          admin,
+        );
+      const refused = await adjust(-30, 'adj-1');
+      expect(refused.status).toBe(402);
+      expect(refused.body).toEqual({
+        detail: 'Insufficient credits. Balance: 20, Required: 30',
+        code: 'insufficient_credits',
+      });
+      expect((await adjust(-20, 'adj-2')).body).toMatchObject({ balance_after: 80 });
+      t.clock.advance(60_000);
+      expect((await adjust(-80, 'adj-3')).body).toMatchObject({ balance_after: 0 });
+      expect((await check(u)).body).toMatchObject({ credits_remaining: 0, held_minor: 0 });
     });
   });
 

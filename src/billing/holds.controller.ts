@@ -1,13 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { CurrentPrincipal, RequirePermission } from '../auth/decorators.js';
 import type { Principal } from '../auth/principal.js';
-import {
-  CaptureHoldDto,
-  CreateHoldDto,
-  HoldPathDto,
-  type CaptureResponse,
-  type HoldResponse,
-} from './dto/hold.dto.js';
+import { CaptureHoldDto, CreateHoldDto, HoldPathDto, type CaptureResponse, type HoldResponse } from './dto/hold.dto.js';
 import { ChargePathDto, RefundChargeDto, type RefundResponse } from './dto/refund-charge.dto.js';
 import { HoldsService } from './holds.service.js';
 import { RefundsService } from './refunds.service.js';

@@ -13,6 +13,7 @@ export class HoldExistsError extends DomainError {
   constructor(holdId: string) {
     super('Hold already exists');
     this.extra.hold_id = holdId;
+    this.headers['X-Existing-Hold-ID'] = holdId;
   }
 }
 
@@ -22,6 +23,7 @@ export class HoldCapturedError extends DomainError {
   constructor(chargeId: string) {
     super('Hold already captured');
     this.extra.charge_id = chargeId;
+    this.headers['X-Existing-Charge-ID'] = chargeId;
   }
 }
 

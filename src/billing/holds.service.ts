@@ -89,7 +89,8 @@ export class HoldsService {
       if (!current) throw new AccountNotFoundError();
       if (current.status === 'suspended') throw new AccountSuspendedError();
       if (current.status === 'closed') throw new AccountClosedError();
-      if (dto.currency && dto.currency !== current.currency) throw new CurrencyMismatchError(current.currency, dto.currency);
+      if (dto.currency && dto.currency !== current.currency)
+        throw new CurrencyMismatchError(current.currency, dto.currency);
       throw new InsufficientCreditsError(current.balanceMinor - current.heldMinor, dto.amount_minor);
     }
     return this.toResponse(hold);
@@ -142,7 +143,8 @@ export class HoldsService {
     if (!hold) throw new HoldNotFoundError();
     this.throwIfEnded(hold);
     const amount = Number(hold.amount_minor);
-    if (dto.amount_minor != null && dto.amount_minor > amount) throw new CaptureExceedsHoldError(amount, dto.amount_minor);
+    if (dto.amount_minor != null && dto.amount_minor > amount)
+      throw new CaptureExceedsHoldError(amount, dto.amount_minor);
     const status = hold.account_status;
     if (status === 'suspended') throw new AccountSuspendedError();
     if (status === 'closed') throw new AccountClosedError();

@@ -81,7 +81,11 @@ export class RefundsRepository {
     environment: KeyEnvironment,
     idempotencyKey: string,
   ): Promise<ExistingRefundCredit | null> {
-    const rows = await this.prepared.rows<ExistingRefundCredit>(FIND_CREDIT_BY_KEY, [chargeId, environment, idempotencyKey]);
+    const rows = await this.prepared.rows<ExistingRefundCredit>(FIND_CREDIT_BY_KEY, [
+      chargeId,
+      environment,
+      idempotencyKey,
+    ]);
     return rows[0] ?? null;
   }
 }

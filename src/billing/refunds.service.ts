@@ -43,7 +43,11 @@ export class RefundsService {
       const constraint = violatedConstraint(error);
       if (constraint === 'chk_accounts_balance_limit') throw new BalanceLimitExceededError();
       if (constraint === 'uq_credits_idempotency') {
-        const existing = await this.refunds.findCreditByIdempotencyKey(chargeId, principal.environment, dto.idempotency_key);
+        const existing = await this.refunds.findCreditByIdempotencyKey(
+          chargeId,
+          principal.environment,
+          dto.idempotency_key,
+        );
         if (existing) this.throwDuplicate(existing, chargeId, dto);
       }
       throw error;
@@ -84,7 +88,9 @@ export class RefundsService {
     const sameRefund =
       existing.transaction_type === 'refund' &&
       existing.charge_id === chargeId &&
-      (dto.amount_minor == null || existing.free_uses_returned > 0 || Number(existing.amount_minor) === dto.amount_minor);
+      (dto.amount_minor == null ||
+        existing.free_uses_returned > 0 ||
+        Number(existing.amount_minor) === dto.amount_minor);
     if (!sameRefund) throw new IdempotencyConflictError();
     throw new CreditExistsError(existing.id);
   }

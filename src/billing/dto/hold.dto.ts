@@ -1,5 +1,15 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { AccountAttributesDto } from './account-identity.dto.js';
 import { AmountMinor, CurrencyCode, RequiredIdempotencyKey } from './common-fields.js';
 import { ChargeMetadataDto } from './create-charge.dto.js';
@@ -13,29 +23,43 @@ export class CreateHoldDto extends AccountAttributesDto {
   @CurrencyCode()
   currency?: string;
 
-  @IsString() @IsNotEmpty() @MaxLength(1000)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
   description: string;
 
   @RequiredIdempotencyKey()
   idempotency_key: string;
 
   /** Default and maximum: HOLD_DEFAULT_EXPIRES_IN_SECONDS, HOLD_MAX_EXPIRES_IN_SECONDS. */
-  @IsOptional() @IsInt() @Min(1)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
   expires_in_seconds?: number | null;
 
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => ChargeMetadataDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ChargeMetadataDto)
   metadata?: ChargeMetadataDto | null;
 }
 
 /** `POST /v1/billing/holds/{hold_id}/capture`: the final cost (default: all that is held). */
 export class CaptureHoldDto {
-  @IsOptional() @AmountMinor()
+  @IsOptional()
+  @AmountMinor()
   amount_minor?: number | null;
 
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(1000)
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
   description?: string | null;
 
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => ChargeMetadataDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ChargeMetadataDto)
   metadata?: ChargeMetadataDto | null;
 }
 

@@ -5,10 +5,13 @@ import type { CreditResponse } from './create-credit.dto.js';
 /** `POST /v1/billing/charges/{charge_id}/refund`. */
 export class RefundChargeDto {
   /** Default: what remains refundable of what the charge took from the balance. */
-  @IsOptional() @AmountMinor()
+  @IsOptional()
+  @AmountMinor()
   amount_minor?: number | null;
 
-  @IsString() @IsNotEmpty() @MaxLength(1000)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
   reason: string;
 
   @RequiredIdempotencyKey()

@@ -11,6 +11,11 @@
  *
  * Lock order is always account row, then hold rows (an UPDATE of `holds` joined to the locked row
  * cannot touch a hold before the account row is locked), so these statements never deadlock.
+ *
+ * An UPDATE of the locked account sets every column the CHECK constraints compare (balance, free
+ * uses, held totals) from the locked row, never from the row it updates: PostgreSQL builds and
+ * checks the new row from the version in the statement's snapshot first and only then moves to the
+ * newest one, so a mix of both would fail a constraint that the final row satisfies.
  */
 
 /**
@@ -93,7 +98,9 @@ WITH acct AS (
     FROM avail v
 ), reserved AS (
   UPDATE accounts a
-     SET daily_free_uses_remaining = f.daily_left,
+     SET balance_minor = f.balance_minor,
+         free_uses_remaining = f.free_left,
+         daily_free_uses_remaining = f.daily_left,
          daily_free_uses_day = $9::date,
          held_minor = f.held_now + CASE WHEN f.source = 'balance' THEN $4::bigint ELSE 0 END,
          held_free_uses = f.held_free_now + CASE WHEN f.source = 'free_use' THEN 1 ELSE 0 END,
@@ -208,7 +215,9 @@ WITH target AS (
     FROM avail v LEFT JOIN released r ON true
 ), freed AS (
   UPDATE accounts a
-     SET held_minor = s.held_now - s.unheld_minor,
+     SET balance_minor = s.balance_minor,
+         free_uses_remaining = s.free_left,
+         held_minor = s.held_now - s.unheld_minor,
          held_free_uses = s.held_free_now - s.unheld_free,
          held_daily_free_uses = GREATEST(s.held_daily_now - s.unheld_daily, 0),
          daily_free_uses_remaining = s.daily_left,
@@ -230,3 +239,42 @@ SELECT ${holdBody('h', '$3')}, c.id AS charge_id, c.amount_minor AS captured_min
   JOIN accounts a ON a.id = h.account_id
   LEFT JOIN charges c ON c.hold_id = h.id
  WHERE h.id = $1 AND h.environment = $2`;
+
+/**
+ * Lock an account, record its holds past expiry, and say what holds leave of its balance: for the
+ * statements that take money out without going through a charge (admin adjustments, Stripe refund
+ * clawbacks), which may take only `available_minor`. `where` selects the account row `a`.
+ */
+const lockAvailable = (where: string, today: string, now: string): string => `
+WITH locked AS (
+  SELECT ${lockedAccountColumns(today)}
+    FROM accounts a
+   WHERE ${where}
+     FOR UPDATE OF a
+), ${expireDueHolds(today, now)}, recorded AS (
+  UPDATE accounts a
+     SET balance_minor = v.balance_minor,
+         free_uses_remaining = v.free_left,
+         daily_free_uses_remaining = v.daily_left,
+         daily_free_uses_day = ${today}::date,
+         held_minor = v.held_now,
+         held_free_uses = v.held_free_now,
+         held_daily_free_uses = v.held_daily_now,
+         updated_at = now()
+    FROM avail v
+   WHERE a.id = v.id AND v.expired_n > 0
+  RETURNING a.id
+)
+SELECT v.id, v.balance_minor, v.held_now AS held_minor, v.balance_minor - v.held_now AS available_minor,
+       (SELECT count(*)::int FROM recorded) AS recorded
+  FROM avail v`;
+
+/** {@link lockAvailable} by identity. Parameters: $1 environment, $2 oauth_provider, $3 external_id, $4 today, $5 now. */
+export const LOCK_AVAILABLE_BY_KEY_SQL = lockAvailable(
+  'a.environment = $1 AND a.oauth_provider = $2 AND a.external_id = $3',
+  '$4',
+  '$5',
+);
+
+/** {@link lockAvailable} by account id. Parameters: $1 account id, $2 today, $3 now. */
+export const LOCK_AVAILABLE_BY_ID_SQL = lockAvailable('a.id = $1', '$2', '$3');
