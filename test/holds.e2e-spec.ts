@@ -377,6 +377,33 @@ describe('Holds and refunds (SPEC §11)', () => {
       expect(paid.body.balance_after).toBe(0);
     });
 
+    it("a daily free use held before 00:00 UTC and captured after it is that day's: today's stays free", async () => {
+      const u = newUser();
+      await post('/v1/billing/accounts', u);
+      const now = t.clock.now().getTime();
+      const midnight = Date.UTC(
+        new Date(now).getUTCFullYear(),
+        new Date(now).getUTCMonth(),
+        new Date(now).getUTCDate() + 1,
+      );
+      t.clock.advance(midnight - now - 60_000); // 23:59 UTC
+      const h = (await hold(u, { expires_in_seconds: 600 })).body;
+      expect(h.funded_by).toBe('daily_free_use');
+      expect((await check(u)).body).toMatchObject({ daily_free_uses_remaining: 0, daily_free_uses_held: 1 });
+      t.clock.advance(120_000); // 00:01 UTC: a new day, a new daily free use
+      expect((await check(u)).body).toMatchObject({
+        daily_free_uses_remaining: 1,
+        daily_free_uses_held: 0,
+        free_uses_remaining: 1,
+      });
+      const captured = await capture(h.hold_id, { amount_minor: 7 });
+      expect(captured.status).toBe(201);
+      expect(captured.body.balance_after).toBe(0);
+      expect(await account(u)).toMatchObject({ daily_free_uses_remaining: 1, free_uses_remaining: 1, total_uses: 1 });
+      const [latest] = await transactions(u);
+      expect(latest).toMatchObject({ funding_source: 'daily_free', balance_change_minor: 0 });
+    });
+
     it('unknown and malformed hold ids: 404 Hold not found, 422 for a non-UUID', async () => {
       const missing = crypto.randomUUID();
       for (const res of [await get(`/v1/billing/holds/${missing}`), await capture(missing), await release(missing)]) {
@@ -554,6 +581,35 @@ describe('Holds and refunds (SPEC §11)', () => {
       expect((await get(`/v1/billing/holds/${h.hold_id}`, writer)).status).toBe(403);
       expect((await get(`/v1/billing/holds/${h.hold_id}`, reader)).status).toBe(200);
       expect((await request(t.http).get(`/v1/billing/holds/${h.hold_id}`)).status).toBe(401);
+    });
+
+    it('the OpenAPI document lists the five routes with their permissions and the 409 headers', async () => {
+      const doc = (await request(t.http).get('/docs-json')).body as {
+        paths: Record<
+          string,
+          Record<string, { 'x-required-permission'?: string; responses: Record<string, { headers?: object }> }>
+        >;
+      };
+      expect({
+        create: doc.paths['/v1/billing/holds'].post['x-required-permission'],
+        capture: doc.paths['/v1/billing/holds/{hold_id}/capture'].post['x-required-permission'],
+        release: doc.paths['/v1/billing/holds/{hold_id}/release'].post['x-required-permission'],
+        get: doc.paths['/v1/billing/holds/{hold_id}'].get['x-required-permission'],
+        refund: doc.paths['/v1/billing/charges/{charge_id}/refund'].post['x-required-permission'],
+      }).toEqual({
+        create: 'billing:write',
+        capture: 'billing:write',
+        release: 'billing:write',
+        get: 'billing:read',
+        refund: 'billing:write',
+      });
+      expect(doc.paths['/v1/billing/holds'].post.responses['409'].headers).toHaveProperty('X-Existing-Hold-ID');
+      expect(doc.paths['/v1/billing/holds/{hold_id}/capture'].post.responses['409'].headers).toHaveProperty(
+        'X-Existing-Charge-ID',
+      );
+      expect(doc.paths['/v1/billing/charges/{charge_id}/refund'].post.responses['409'].headers).toHaveProperty(
+        'X-Existing-Credit-ID',
+      );
     });
 
     it('a live key neither sees nor touches test-mode holds and charges', async () => {

@@ -12,8 +12,7 @@ import {
 } from 'class-validator';
 import { AccountAttributesDto } from './account-identity.dto.js';
 import { AmountMinor, CurrencyCode, RequiredIdempotencyKey } from './common-fields.js';
-import { ChargeMetadataDto } from './create-charge.dto.js';
-import type { ChargeResponse } from './create-charge.dto.js';
+import { ChargeMetadataDto, type ChargeResponse } from './create-charge.dto.js';
 
 /** `POST /v1/billing/holds`: the most the interaction may cost, reserved until captured, released or expired. */
 export class CreateHoldDto extends AccountAttributesDto {
@@ -71,11 +70,14 @@ export class HoldPathDto {
 export type HoldFundedBy = 'daily_free_use' | 'free_use' | 'balance';
 export type HoldStatusName = 'active' | 'captured' | 'released' | 'expired';
 
-export interface HoldResponse {
+/** A hold as every hold route reports it (a class so the OpenAPI document describes it). */
+export class HoldResponse {
   hold_id: string;
   account_id: string;
+  /** The most the interaction may cost. */
   amount_minor: number;
   currency: string;
+  /** What the hold reserves: one of today's daily free uses, a one-time free use, or `amount_minor` of balance. */
   funded_by: HoldFundedBy;
   status: HoldStatusName;
   expires_at: string;
@@ -84,12 +86,22 @@ export interface HoldResponse {
   metadata: Record<string, unknown>;
   /** When it was captured, released or expired; null while active. */
   ended_at: string | null;
-  /** The charge that captured it, and its amount; null unless captured. */
+  /** The charge that captured it; null unless captured. */
   charge_id: string | null;
+  /** What the capture charged; null unless captured. */
   captured_amount_minor: number | null;
 }
 
-/** A capture answers with the charge it wrote, plus the hold it came from. */
-export interface CaptureResponse extends ChargeResponse {
+/** A capture answers with the charge it wrote (as `POST /v1/billing/charges` does), plus the hold it came from. */
+export class CaptureResponse implements ChargeResponse {
+  charge_id: string;
+  account_id: string;
+  amount_minor: number;
+  currency: string;
+  balance_after: number;
+  created_at: string;
+  description: string;
+  /** The hold's metadata with the capture's merged over it. */
+  metadata: Record<string, unknown>;
   hold_id: string;
 }
