@@ -17,6 +17,9 @@ describe('Holds and refunds (SPEC §11)', () => {
       DAILY_FREE_USES: '1',
       HOLD_DEFAULT_EXPIRES_IN_SECONDS: '300',
       HOLD_MAX_EXPIRES_IN_SECONDS: '3600',
+      METRICS_ENABLED: 'true',
+      METRICS_PORT: '0',
+      DOCS_ENABLED: 'true',
     });
     key = (await t.createKey({ environment: 'test' })).plaintextKey;
     liveKey = (await t.createKey({ environment: 'live' })).plaintextKey;
@@ -190,6 +193,16 @@ describe('Holds and refunds (SPEC §11)', () => {
       expect((await hold(u, { expires_in_seconds: 0 })).status).toBe(422);
       expect((await hold(u, { expires_in_seconds: 3600 })).status).toBe(201);
       expect((await hold(u, { idempotency_key: 'stripe:pi_123' })).status).toBe(422);
+    });
+
+    it('counts holds in /metrics by outcome (captures count as charges, refunds as credits)', async () => {
+      const u = await paidUser(10);
+      await hold(u, { amount_minor: 11 });
+      const h = (await hold(u, { amount_minor: 10 })).body;
+      await capture(h.hold_id, { amount_minor: 4 });
+      const text = (await request(t.http).get('/metrics')).text;
+      expect(text).toMatch(/^billing_holds_total\{outcome="success"\} [1-9]\d*$/m);
+      expect(text).toMatch(/^billing_holds_total\{outcome="insufficient_credits"\} [1-9]\d*$/m);
     });
 
     it('a plain charge can never spend held credit, and the check says what is held', async () => {

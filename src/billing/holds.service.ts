@@ -45,7 +45,11 @@ export class HoldsService {
     private readonly metrics: MetricsService,
   ) {}
 
-  async hold(principal: Principal, dto: CreateHoldDto): Promise<HoldResponse> {
+  hold(principal: Principal, dto: CreateHoldDto): Promise<HoldResponse> {
+    return this.metrics.countHold(this.holdOnce(principal, dto));
+  }
+
+  private async holdOnce(principal: Principal, dto: CreateHoldDto): Promise<HoldResponse> {
     const seconds = dto.expires_in_seconds ?? this.env.HOLD_DEFAULT_EXPIRES_IN_SECONDS;
     if (seconds > this.env.HOLD_MAX_EXPIRES_IN_SECONDS) {
       throw new RequestValidationError([
