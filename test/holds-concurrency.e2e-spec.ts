@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { availableBalance, holdMismatches, refundMismatches, seededRandom } from './utils/holds.js';
 import { ledgerMismatches } from './utils/ledger.js';
@@ -19,9 +21,11 @@ describe('Holds under concurrency (SPEC §11 invariants)', () => {
   beforeAll(async () => {
     t = await createTestApp({ FREE_USES_PER_ACCOUNT: '0', DAILY_FREE_USES: '0' });
     key = (await t.createKey()).plaintextKey;
-    // One listening socket for the whole file (supertest would open one per request otherwise).
-    await t.app.listen(0, '127.0.0.1');
-    base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
+    // One listening socket for the whole file (supertest would open one per request otherwise),
+    // with a backlog that takes 1,000 connections arriving at once on a loaded machine.
+    const server = t.http as Server;
+    await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 2048 }, resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   // A failed test must not leave its sampler querying a closed pool.
   const watchers: Array<{ stop: () => Promise<unknown> }> = [];
