@@ -114,6 +114,37 @@ describe('Holds under concurrency (SPEC §11 invariants)', () => {
     }
   });
 
+  it('concurrent copies of one hold or refund request: one succeeds, every copy gets the 409 naming it', async () => {
+    const u = await seeded(100);
+    const holds = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        post('/v1/billing/holds', { ...u, amount_minor: 100, description: 'once', idempotency_key: 'same-hold' }),
+      ),
+    );
+    const made = holds.filter((r) => r.status === 201);
+    expect(made).toHaveLength(1);
+    for (const r of holds.filter((x) => x !== made[0])) {
+      expect(r.status).toBe(409);
+      expect(r.headers['x-existing-hold-id']).toBe(made[0].body.hold_id);
+    }
+    const captured = await post(`/v1/billing/holds/${made[0].body.hold_id}/capture`, {});
+    const refunds = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        post(`/v1/billing/charges/${captured.body.charge_id}/refund`, {
+          reason: 'failed',
+          idempotency_key: 'same-refund',
+        }),
+      ),
+    );
+    const refunded = refunds.filter((r) => r.status === 201);
+    expect(refunded).toHaveLength(1);
+    for (const r of refunds.filter((x) => x !== refunded[0])) {
+      expect(r.status).toBe(409);
+      expect(r.headers['x-existing-credit-id']).toBe(refunded[0].body.credit_id);
+    }
+    expect(await accountRow(u)).toMatchObject({ balance: 100, held: 0 });
+  });
+
   it('each hold ends exactly once under concurrent capture, release and expiry', async () => {
     const u = await seeded(10_000);
     const { id } = await accountRow(u);

@@ -88,6 +88,9 @@ export class HoldsService {
     if (!account) throw new AccountNotFoundError();
     if (existing) this.throwDuplicateHold(existing, dto);
     if (!hold) {
+      // A concurrent copy of this request may have reserved the last of the credit: that is a replay.
+      const duplicate = await this.holds.findIdByIdempotencyKey(key, request.idempotencyKey);
+      if (duplicate) this.throwDuplicateHold(duplicate, dto);
       // As for charges: explain the refusal from the account as it is now.
       const current = await this.accounts.findByKey(key);
       if (!current) throw new AccountNotFoundError();

@@ -56,6 +56,13 @@ export class RefundsService {
     if (!charge) throw new ChargeNotFoundError();
     if (existing) this.throwDuplicate(existing, chargeId, dto);
     if (!credit) {
+      // A concurrent copy of this request may have taken what remained: that is a replay.
+      const duplicate = await this.refunds.findCreditByIdempotencyKey(
+        chargeId,
+        principal.environment,
+        dto.idempotency_key,
+      );
+      if (duplicate) this.throwDuplicate(duplicate, chargeId, dto);
       // The charge as it is now (a concurrent refund may have taken what remained).
       const current = await this.refunds.findCharge(chargeId, principal.environment);
       if (!current) throw new ChargeNotFoundError();
