@@ -3,7 +3,7 @@ import pg from 'pg';
 import { Env } from '../config/env.js';
 import { hashApiKey, isWellFormedApiKey, type KeyEnvironment } from '../common/crypto/api-key-token.js';
 import { DATABASE_URL } from '../common/database/database.module.js';
-import { Clock } from '../common/time/clock.js';
+import { Clock, DAY_MS } from '../common/time/clock.js';
 import {
   API_KEY_CHANGED_CHANNEL,
   ApiKeysRepository,
@@ -15,7 +15,6 @@ import type { Permission } from './permissions.js';
 
 const MAX_CACHED_KEYS = 10_000;
 const RECONNECT_DELAY_MS = 1_000;
-const DAY_MS = 86_400_000;
 
 /** A key that passed verification: what the verifier tells its callers (never the key material). */
 export interface VerifiedApiKey {

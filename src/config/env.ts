@@ -1,7 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidationError,
+  validateSync,
+} from 'class-validator';
 
 /** An integer setting: a string of digits becomes a number; anything else is left for `@IsInt` to refuse. */
 const Integer = (): PropertyDecorator =>
@@ -84,6 +95,20 @@ export class Env {
 
   @Matches(/^[A-Za-z]{3}$/)
   DEFAULT_CURRENCY = 'USD';
+
+  /** How long a hold reserves when the request names no `expires_in_seconds`. At most the maximum below. */
+  @Integer()
+  @IsInt()
+  @Min(1)
+  @Max(2_592_000)
+  HOLD_DEFAULT_EXPIRES_IN_SECONDS = 300;
+
+  /** The longest `expires_in_seconds` a hold may ask for (longer: 422). */
+  @Integer()
+  @IsInt()
+  @Min(1)
+  @Max(2_592_000)
+  HOLD_MAX_EXPIRES_IN_SECONDS = 86_400;
 
   /** Stripe secret (or restricted) key. Empty: purchase routes answer 503, everything else works. */
   @IsOptional()
@@ -277,6 +302,14 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   }
   const env = plainToInstance(Env, picked, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false });
+  if (errors.length === 0 && env.HOLD_DEFAULT_EXPIRES_IN_SECONDS > env.HOLD_MAX_EXPIRES_IN_SECONDS) {
+    errors.push(
+      Object.assign(new ValidationError(), {
+        property: 'HOLD_DEFAULT_EXPIRES_IN_SECONDS',
+        constraints: { max: 'HOLD_DEFAULT_EXPIRES_IN_SECONDS must not be greater than HOLD_MAX_EXPIRES_IN_SECONDS' },
+      }),
+    );
+  }
   if (errors.length > 0) {
     const lines = errors.map(
       (e) =>
