@@ -31,14 +31,24 @@ type Credential = 'none' | 'malformed' | 'unknown' | 'revoked' | 'agent' | 'admi
 function validBodies(user: { oauth_provider: string; external_id: string }): Record<string, Record<string, unknown>> {
   return {
     '/v1/billing/credits/check': { ...user, context: { agent_id: 'a' } },
-    '/v1/billing/charges': { ...user, amount_minor: 1, description: 'fuzz', idempotency_key: 'fuzz-1', metadata: { agent_id: 'a' } },
+    '/v1/billing/charges': {
+      ...user,
+      amount_minor: 1,
+      description: 'fuzz',
+      idempotency_key: 'fuzz-1',
+      metadata: { agent_id: 'a' },
+    },
     '/v1/billing/credits': { ...user, amount_minor: 5, transaction_type: 'grant', idempotency_key: 'fuzz-c1' },
     '/v1/billing/accounts': { ...user, initial_balance_minor: 10, currency: 'USD' },
     '/v1/billing/purchases': { ...user, customer_email: 'fuzz@example.com' },
     '/v1/billing/accounts/{oauth_provider}/{external_id}/suspend': { reason: 'fuzz' },
     '/v1/billing/accounts/{oauth_provider}/{external_id}/reactivate': { reason: 'fuzz' },
     '/v1/billing/accounts/{oauth_provider}/{external_id}/close': { reason: 'fuzz' },
-    '/v1/billing/accounts/{oauth_provider}/{external_id}/adjustments': { amount_minor: -1, reason: 'fuzz', idempotency_key: 'fuzz-a1' },
+    '/v1/billing/accounts/{oauth_provider}/{external_id}/adjustments': {
+      amount_minor: -1,
+      reason: 'fuzz',
+      idempotency_key: 'fuzz-a1',
+    },
   };
 }
 
@@ -47,7 +57,25 @@ const deep = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 /** Any JSON value a hostile client might put in a field. */
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
-  fc.constantFrom(-1, 0, 1.5, 2 ** 53, -(2 ** 63), 1e308, '', ' ', '\u0000', '\ud800', 'cbk_live_', '__proto__', 'stripe:x', null, true, [], {}),
+  fc.constantFrom(
+    -1,
+    0,
+    1.5,
+    2 ** 53,
+    -(2 ** 63),
+    1e308,
+    '',
+    ' ',
+    '\u0000',
+    '\ud800',
+    'cbk_live_',
+    '__proto__',
+    'stripe:x',
+    null,
+    true,
+    [],
+    {},
+  ),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.integer(),
 );
@@ -58,7 +86,14 @@ describe(`fuzz: every route, ${RUNS} seeded cases (seed ${SEED})`, () => {
   let port: number;
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
   let routes: Route[];
-  const keys: Record<Credential, string | undefined> = { none: undefined, malformed: 'not-a-key', unknown: '', revoked: '', agent: '', admin: '' };
+  const keys: Record<Credential, string | undefined> = {
+    none: undefined,
+    malformed: 'not-a-key',
+    unknown: '',
+    revoked: '',
+    agent: '',
+    admin: '',
+  };
   const user = newUser('fuzz');
 
   beforeAll(async () => {
@@ -76,7 +111,9 @@ describe(`fuzz: every route, ${RUNS} seeded cases (seed ${SEED})`, () => {
     await t.app.listen(0, '127.0.0.1');
     port = (t.http.address() as AddressInfo).port;
     keys.agent = (await t.createKey()).plaintextKey;
-    keys.admin = (await t.createKey({ permissions: ['billing:read', 'billing:write', 'billing:admin', 'analytics:read'] })).plaintextKey;
+    keys.admin = (
+      await t.createKey({ permissions: ['billing:read', 'billing:write', 'billing:admin', 'analytics:read'] })
+    ).plaintextKey;
     const revoked = await t.createKey();
     await t.keys.revokeApiKey(revoked.keyId);
     keys.revoked = revoked.plaintextKey;
@@ -112,18 +149,68 @@ describe(`fuzz: every route, ${RUNS} seeded cases (seed ${SEED})`, () => {
   it('never answers 5xx, authenticates before validating, and keeps every balance equal to its ledger', async () => {
     const bodies = validBodies(user);
     const pathValue = fc.oneof(
-      fc.constantFrom(user.oauth_provider, user.external_id, 'pi_missing', '%00', '%ZZ', '..', '%2F', 'cbk%5Flive%5Fabc', 'a'.repeat(300)),
+      fc.constantFrom(
+        user.oauth_provider,
+        user.external_id,
+        'pi_missing',
+        '%00',
+        '%ZZ',
+        '..',
+        '%2F',
+        'cbk%5Flive%5Fabc',
+        'a'.repeat(300),
+      ),
       fc.string({ unit: 'grapheme', maxLength: 20 }).map(encodeURIComponent),
     );
     const request = fc.record({
       route: fc.nat({ max: 10_000 }),
       credential: fc.constantFrom<Credential>('none', 'malformed', 'unknown', 'revoked', 'agent', 'admin', 'admin'),
       params: fc.array(pathValue, { minLength: 4, maxLength: 4 }),
-      query: fc.dictionary(fc.constantFrom('oauth_provider', 'external_id', 'limit', 'offset', 'start_date', 'end_date', 'x'), fc.string({ maxLength: 12 }), { maxKeys: 4 }),
+      query: fc.dictionary(
+        fc.constantFrom('oauth_provider', 'external_id', 'limit', 'offset', 'start_date', 'end_date', 'x'),
+        fc.string({ maxLength: 12 }),
+        { maxKeys: 4 },
+      ),
       body: fc.oneof(
-        { weight: 5, arbitrary: fc.record({ drop: fc.array(fc.string({ maxLength: 2 }), { maxLength: 3 }), set: fc.dictionary(fc.constantFrom('oauth_provider', 'external_id', 'amount_minor', 'currency', 'description', 'idempotency_key', 'metadata', 'reason', 'transaction_type', 'initial_balance_minor', 'customer_email', 'context', 'x'), hostileValue, { maxKeys: 3 }) }).map((m) => ({ kind: 'mutated' as const, ...m })) },
-        { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((value) => ({ kind: 'json' as const, text: JSON.stringify(value) })) },
-        { weight: 1, arbitrary: fc.integer({ min: 100, max: 5_000 }).map((d) => ({ kind: 'json' as const, text: `{"metadata":${deep(d)},"description":${deep(d)}}` })) },
+        {
+          weight: 5,
+          arbitrary: fc
+            .record({
+              drop: fc.array(fc.string({ maxLength: 2 }), { maxLength: 3 }),
+              set: fc.dictionary(
+                fc.constantFrom(
+                  'oauth_provider',
+                  'external_id',
+                  'amount_minor',
+                  'currency',
+                  'description',
+                  'idempotency_key',
+                  'metadata',
+                  'reason',
+                  'transaction_type',
+                  'initial_balance_minor',
+                  'customer_email',
+                  'context',
+                  'x',
+                ),
+                hostileValue,
+                { maxKeys: 3 },
+              ),
+            })
+            .map((m) => ({ kind: 'mutated' as const, ...m })),
+        },
+        {
+          weight: 2,
+          arbitrary: fc
+            .jsonValue({ maxDepth: 4 })
+            .map((value) => ({ kind: 'json' as const, text: JSON.stringify(value) })),
+        },
+        {
+          weight: 1,
+          arbitrary: fc
+            .integer({ min: 100, max: 5_000 })
+            .map((d) => ({ kind: 'json' as const, text: `{"metadata":${deep(d)},"description":${deep(d)}}` })),
+        },
         { weight: 1, arbitrary: fc.string({ maxLength: 60 }).map((text) => ({ kind: 'text' as const, text })) },
       ),
     });
@@ -147,9 +234,17 @@ describe(`fuzz: every route, ${RUNS} seeded cases (seed ${SEED})`, () => {
             Object.assign(base, r.body.set);
             payload = JSON.stringify(base);
           } else payload = r.body.text;
-          headers['Content-Type'] = r.body.kind === 'text' && r.body.text.length % 2 ? 'text/plain' : 'application/json';
+          headers['Content-Type'] =
+            r.body.kind === 'text' && r.body.text.length % 2 ? 'text/plain' : 'application/json';
         }
-        const reply: Reply = await sendRaw(port, route.method, query ? `${path}?${query}` : path, headers, payload, agent);
+        const reply: Reply = await sendRaw(
+          port,
+          route.method,
+          query ? `${path}?${query}` : path,
+          headers,
+          payload,
+          agent,
+        );
         cases++;
         statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
         const where = `${route.method} ${path} (${r.credential}) → ${reply.status} ${reply.body.slice(0, 200)}`;
@@ -161,22 +256,33 @@ describe(`fuzz: every route, ${RUNS} seeded cases (seed ${SEED})`, () => {
           const error = JSON.parse(reply.body) as { code?: string; detail?: unknown };
           const unmatched = reply.status === 404 && error.code === 'not_found';
           const undecodable = reply.status === 400 && String(error.detail).startsWith('Failed to decode param');
-          if (reply.status !== 401 && !unmatched && !undecodable) throw new Error(`expected 401 before validation: ${where}`);
+          if (reply.status !== 401 && !unmatched && !undecodable)
+            throw new Error(`expected 401 before validation: ${where}`);
         }
         if (reply.status >= 400 && route.template !== '/docs') {
           const body = JSON.parse(reply.body) as { detail?: unknown; code?: unknown };
-          if (typeof body.code !== 'string' || body.detail === undefined) throw new Error(`error without {detail, code}: ${where}`);
+          if (typeof body.code !== 'string' || body.detail === undefined)
+            throw new Error(`error without {detail, code}: ${where}`);
         }
       }),
       { numRuns: RUNS, seed: SEED, endOnFailure: true },
     );
-    console.log(`fuzz: ${cases} requests over ${routes.length} routes, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
+    console.log(
+      `fuzz: ${cases} requests over ${routes.length} routes, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`,
+    );
     expect(await ledgerMismatches(t.db)).toEqual([]);
   });
 });
 
 /** Like `send`, but with the body as raw text (the fuzzer's bodies need not be JSON). */
-function sendRaw(port: number, method: string, path: string, headers: Record<string, string>, payload: string | undefined, agent: Agent): Promise<Reply> {
+function sendRaw(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  payload: string | undefined,
+  agent: Agent,
+): Promise<Reply> {
   return new Promise<Reply>((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, method, path, agent, headers }, (res) => {
       let body = '';

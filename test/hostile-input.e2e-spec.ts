@@ -33,7 +33,9 @@ describe('hostile input', () => {
       STRIPE_API_PROTOCOL: 'http',
     });
     agent = (await t.createKey({ permissions: ['billing:read', 'billing:write'] })).plaintextKey;
-    admin = (await t.createKey({ name: 'Hostile Admin', permissions: ['billing:read', 'billing:write', 'billing:admin'] })).plaintextKey;
+    admin = (
+      await t.createKey({ name: 'Hostile Admin', permissions: ['billing:read', 'billing:write', 'billing:admin'] })
+    ).plaintextKey;
   });
   afterAll(async () => {
     await t.close();
@@ -42,7 +44,8 @@ describe('hostile input', () => {
 
   describe('deeply nested JSON (item 1)', () => {
     const user = newUser('nested');
-    const path = (action: string) => `/v1/billing/accounts/${user.oauth_provider}/${encodeURIComponent(user.external_id)}${action}`;
+    const path = (action: string) =>
+      `/v1/billing/accounts/${user.oauth_provider}/${encodeURIComponent(user.external_id)}${action}`;
     /** Every route that reads a JSON body, with a body whose one free-form field is replaced by `{}`. */
     const routes: [string, string, Record<string, unknown>][] = [
       ['POST', '/v1/billing/credits/check', { ...user, context: {} }],
@@ -57,35 +60,49 @@ describe('hostile input', () => {
     ];
 
     beforeAll(async () => {
-      const created = await request(t.http).post('/v1/billing/accounts').set('X-API-Key', agent).send({ ...user, initial_balance_minor: 50 });
+      const created = await request(t.http)
+        .post('/v1/billing/accounts')
+        .set('X-API-Key', agent)
+        .send({ ...user, initial_balance_minor: 50 });
       expect(created.status).toBe(201);
     });
 
-    it.each(routes)('%s %s: 422 with a clear detail for arrays and objects nested thousands deep', async (method, url, body) => {
-      const field = Object.keys(body).find((k) => JSON.stringify(body[k]) === '{}')!;
-      for (const deep of [nestedArray(5_000), nestedObject(5_000), nestedArray(40)]) {
-        const text = JSON.stringify(body).replace(`"${field}":{}`, `"${field}":${deep}`);
-        expect(text.length).toBeLessThan(100_000);
-        expect(method).toBe('POST');
-        const res = await request(t.http)
+    it.each(routes)(
+      '%s %s: 422 with a clear detail for arrays and objects nested thousands deep',
+      async (method, url, body) => {
+        const field = Object.keys(body).find((k) => JSON.stringify(body[k]) === '{}')!;
+        for (const deep of [nestedArray(5_000), nestedObject(5_000), nestedArray(40)]) {
+          const text = JSON.stringify(body).replace(`"${field}":{}`, `"${field}":${deep}`);
+          expect(text.length).toBeLessThan(100_000);
+          expect(method).toBe('POST');
+          const res = await request(t.http)
+            .post(url)
+            .set('X-API-Key', admin)
+            .set('Content-Type', 'application/json')
+            .send(text);
+          expect([res.status, res.body.code]).toEqual([422, 'validation_error']);
+          expect(res.body.detail[0]).toMatchObject({ loc: ['body', field], type: 'json_too_deep' });
+          expect(res.body.detail[0].msg).toMatch(/nested more than \d+ levels deep/);
+        }
+        // The whole body nested, and authentication still comes first.
+        const whole = await request(t.http)
           .post(url)
           .set('X-API-Key', admin)
           .set('Content-Type', 'application/json')
-          .send(text);
-        expect([res.status, res.body.code]).toEqual([422, 'validation_error']);
-        expect(res.body.detail[0]).toMatchObject({ loc: ['body', field], type: 'json_too_deep' });
-        expect(res.body.detail[0].msg).toMatch(/nested more than \d+ levels deep/);
-      }
-      // The whole body nested, and authentication still comes first.
-      const whole = await request(t.http).post(url).set('X-API-Key', admin).set('Content-Type', 'application/json').send(nestedObject(5_000));
-      expect([whole.status, whole.body.code]).toEqual([422, 'validation_error']);
-      const anonymous = await request(t.http).post(url).set('Content-Type', 'application/json').send(nestedArray(5_000));
-      expect(anonymous.status).toBe(url.startsWith('/v1/billing/webhooks') ? 400 : 401);
-    });
+          .send(nestedObject(5_000));
+        expect([whole.status, whole.body.code]).toEqual([422, 'validation_error']);
+        const anonymous = await request(t.http)
+          .post(url)
+          .set('Content-Type', 'application/json')
+          .send(nestedArray(5_000));
+        expect(anonymous.status).toBe(url.startsWith('/v1/billing/webhooks') ? 400 : 401);
+      },
+    );
 
     it('accepts nesting a real client could send (a dozen levels; unknown fields are dropped as always)', async () => {
       let metadata: Record<string, unknown> = { leaf: true };
       for (let i = 0; i < 12; i++) metadata = { level: metadata };
+      metadata = { ...metadata, agent_id: 'agent-7' };
       const res = await request(t.http)
         .post('/v1/billing/charges')
         .set('X-API-Key', agent)
@@ -108,10 +125,20 @@ describe('hostile input', () => {
         ...event,
       });
       const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
-      return request(t.http).post(WEBHOOK).set('Content-Type', 'application/json').set('Stripe-Signature', signature).send(payload);
+      return request(t.http)
+        .post(WEBHOOK)
+        .set('Content-Type', 'application/json')
+        .set('Stripe-Signature', signature)
+        .send(payload);
     };
     const intent = { id: 'pi_hostile1', object: 'payment_intent', amount: 500, currency: 'usd', metadata: {} };
-    const charge = { id: 'ch_hostile1', object: 'charge', payment_intent: 'pi_hostile1', amount: 500, amount_refunded: 100 };
+    const charge = {
+      id: 'ch_hostile1',
+      object: 'charge',
+      payment_intent: 'pi_hostile1',
+      amount: 500,
+      amount_refunded: 100,
+    };
 
     const malformed: [string, Record<string, unknown>][] = [
       ['data is an array', { type: 'payment_intent.succeeded', data: [] }],
@@ -121,14 +148,26 @@ describe('hostile input', () => {
       ['intent without id', { type: 'payment_intent.succeeded', data: { object: { ...intent, id: undefined } } }],
       ['intent amount a string', { type: 'payment_intent.succeeded', data: { object: { ...intent, amount: '500' } } }],
       ['intent amount fractional', { type: 'payment_intent.succeeded', data: { object: { ...intent, amount: 1.5 } } }],
-      ['intent currency a number', { type: 'payment_intent.succeeded', data: { object: { ...intent, currency: 840 } } }],
+      [
+        'intent currency a number',
+        { type: 'payment_intent.succeeded', data: { object: { ...intent, currency: 840 } } },
+      ],
       ['intent metadata an array', { type: 'payment_intent.succeeded', data: { object: { ...intent, metadata: [] } } }],
-      ['failed intent with a numeric error', { type: 'payment_intent.payment_failed', data: { object: { ...intent, last_payment_error: 7 } } }],
+      [
+        'failed intent with a numeric error',
+        { type: 'payment_intent.payment_failed', data: { object: { ...intent, last_payment_error: 7 } } },
+      ],
       ['refund amount fractional', { type: 'charge.refunded', data: { object: { ...charge, amount_refunded: 1.5 } } }],
       ['refund amount a string', { type: 'charge.refunded', data: { object: { ...charge, amount_refunded: '100' } } }],
       ['refund amount negative', { type: 'charge.refunded', data: { object: { ...charge, amount_refunded: -1 } } }],
-      ['refund amount beyond bigint', { type: 'charge.refunded', data: { object: { ...charge, amount_refunded: 1e300 } } }],
-      ['refund of a numeric payment intent', { type: 'charge.refunded', data: { object: { ...charge, payment_intent: 5 } } }],
+      [
+        'refund amount beyond bigint',
+        { type: 'charge.refunded', data: { object: { ...charge, amount_refunded: 1e300 } } },
+      ],
+      [
+        'refund of a numeric payment intent',
+        { type: 'charge.refunded', data: { object: { ...charge, payment_intent: 5 } } },
+      ],
       ['charge amount missing', { type: 'charge.refunded', data: { object: { ...charge, amount: undefined } } }],
       ['livemode a string', { type: 'payment_intent.succeeded', livemode: 'false', data: { object: intent } }],
       ['type a number', { type: 42, data: { object: intent } }],
@@ -161,16 +200,25 @@ describe('hostile input', () => {
       await request(t.http).post('/v1/billing/accounts').set('X-API-Key', agent).send(user).expect(201);
       const path = `/v1/billing/accounts/${user.oauth_provider}/${encodeURIComponent(user.external_id)}/suspend`;
       for (const id of [admin, `trace-${admin}`, admin.slice(0, 30), admin.replace('cbk_', 'CBK_')]) {
-        const res = await request(t.http).post(path).set('X-API-Key', admin).set('X-Request-ID', id).send({ reason: 'rid test' });
+        const res = await request(t.http)
+          .post(path)
+          .set('X-API-Key', admin)
+          .set('X-Request-ID', id)
+          .send({ reason: 'rid test' });
         expect([200, 409]).toContain(res.status);
         const echoed = res.headers['x-request-id'] as string;
         expect(echoed).toMatch(/^[0-9a-f-]{36}$/);
         if (res.status === 200) expect(res.body.request_id).toBe(echoed);
       }
-      const rows = (await t.db.query(`SELECT request_id FROM admin_audit_log WHERE request_id ILIKE '%cbk%'`)) as unknown[];
+      const rows = (await t.db.query(
+        `SELECT request_id FROM admin_audit_log WHERE request_id ILIKE '%cbk%'`,
+      )) as unknown[];
       expect(rows).toEqual([]);
       // A harmless id is still kept.
-      const kept = await request(t.http).get('/v1/billing/key').set('X-API-Key', agent).set('X-Request-ID', 'trace-0042');
+      const kept = await request(t.http)
+        .get('/v1/billing/key')
+        .set('X-API-Key', agent)
+        .set('X-Request-ID', 'trace-0042');
       expect(kept.headers['x-request-id']).toBe('trace-0042');
     });
   });

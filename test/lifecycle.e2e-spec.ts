@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent } from 'node:http';
+import { connect } from 'node:net';
 import { send } from './utils/built-server.js';
 import { FaultProxy } from './utils/fault-proxy.js';
 import { ledgerMismatches } from './utils/ledger.js';
@@ -44,7 +45,11 @@ async function launch(env: Record<string, string>): Promise<Launched> {
   return { port, child, output, exit };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await Promise.resolve()
@@ -86,13 +91,20 @@ describe('starting while the database is down (item 7)', () => {
     const ready = await send(s.port, 'GET', '/health/ready');
     expect(ready.status).toBe(503);
     expect(JSON.parse(ready.body)).toMatchObject({ status: 'error', error: { database: { status: 'down' } } });
-    const early = await send(s.port, 'POST', '/v1/billing/credits/check', { body: newUser('early'), headers: { 'X-API-Key': 'cbk_test_x' } });
+    const early = await send(s.port, 'POST', '/v1/billing/credits/check', {
+      body: newUser('early'),
+      headers: { 'X-API-Key': 'cbk_test_x' },
+    });
     expect([early.status, JSON.parse(early.body).code]).toEqual([503, 'database_unavailable']);
     expect(early.headers['retry-after']).toBeDefined();
 
-    await until('two retry lines', () => (lines(s).filter((l) => l.includes('Waiting for the database')).length >= 2 ? true : undefined));
+    await until('two retry lines', () =>
+      lines(s).filter((l) => l.includes('Waiting for the database')).length >= 2 ? true : undefined,
+    );
     await proxy.start();
-    await until('readiness', async () => ((await send(s.port, 'GET', '/health/ready')).status === 200 ? true : undefined));
+    await until('readiness', async () =>
+      (await send(s.port, 'GET', '/health/ready')).status === 200 ? true : undefined,
+    );
     expect((await send(s.port, 'GET', '/')).status).toBe(200);
 
     const records = lines(s).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -146,7 +158,9 @@ describe('SIGTERM under load (item 6)', () => {
     const drainMs = 1_500;
     const server = await launch({ SHUTDOWN_DRAIN_MS: String(drainMs), SHUTDOWN_TIMEOUT_MS: '10000' });
     try {
-      await until('readiness', async () => ((await send(server.port, 'GET', '/health/ready')).status === 200 ? true : undefined));
+      await until('readiness', async () =>
+        (await send(server.port, 'GET', '/health/ready')).status === 200 ? true : undefined,
+      );
       const user = newUser('sigterm');
       const created = await send(server.port, 'POST', '/v1/billing/accounts', {
         headers: { 'X-API-Key': key },
@@ -154,7 +168,13 @@ describe('SIGTERM under load (item 6)', () => {
       });
       expect(created.status).toBe(201);
 
-      const outcome: Outcome = { sent: 0, answered: 0, acknowledged: [], failures: [], afterSignal: { sent: 0, answered: 0 } };
+      const outcome: Outcome = {
+        sent: 0,
+        answered: 0,
+        acknowledged: [],
+        failures: [],
+        afterSignal: { sent: 0, answered: 0 },
+      };
       let signalled = false;
       let endpointRemoved = false;
       let exited = false;
@@ -180,7 +200,8 @@ describe('SIGTERM under load (item 6)', () => {
               connected = res.headers.connection !== 'close';
               outcome.answered++;
               if (afterSignal) outcome.afterSignal.answered++;
-              if (res.status === 201) outcome.acknowledged.push((JSON.parse(res.body) as { charge_id: string }).charge_id);
+              if (res.status === 201)
+                outcome.acknowledged.push((JSON.parse(res.body) as { charge_id: string }).charge_id);
               else outcome.failures.push({ idempotencyKey, error: `HTTP ${res.status} ${res.body}` });
             } catch (error) {
               connected = false;
@@ -200,7 +221,9 @@ describe('SIGTERM under load (item 6)', () => {
       signalled = true;
       server.child.kill('SIGTERM');
       if (honourReadiness) {
-        await until('readiness to turn 503', async () => ((await send(server.port, 'GET', '/health/ready')).status === 503 ? true : undefined));
+        await until('readiness to turn 503', async () =>
+          (await send(server.port, 'GET', '/health/ready')).status === 503 ? true : undefined,
+        );
         await new Promise((r) => setTimeout(r, 200));
         endpointRemoved = true;
       }
@@ -232,11 +255,50 @@ describe('SIGTERM under load (item 6)', () => {
 
   it('clients that ignore readiness: measured; whatever failed in transit was never charged', async () => {
     const outcome = await chargeThroughSigterm(false);
-    const kinds = outcome.failures.reduce<Record<string, number>>((acc, f) => ({ ...acc, [f.error]: (acc[f.error] ?? 0) + 1 }), {});
+    const kinds = outcome.failures.reduce<Record<string, number>>(
+      (acc, f) => ({ ...acc, [f.error]: (acc[f.error] ?? 0) + 1 }),
+      {},
+    );
     console.log(
       `SIGTERM, clients ignore readiness: ${outcome.sent} sent, ${outcome.answered} answered (${outcome.afterSignal.sent} sent after SIGTERM, ${outcome.afterSignal.answered} answered), failures by kind: ${JSON.stringify(kinds)}`,
     );
     // No HTTP error answers: failures, if any, are connections refused or reset, which were never processed.
     expect(outcome.failures.filter((f) => f.error.startsWith('HTTP'))).toEqual([]);
+  });
+
+  it('answers a connection accepted just before the listener closed, even when its request comes after', async () => {
+    const server = await launch({ SHUTDOWN_DRAIN_MS: '300', SHUTDOWN_TIMEOUT_MS: '10000' });
+    try {
+      await until('readiness', async () =>
+        (await send(server.port, 'GET', '/health/ready')).status === 200 ? true : undefined,
+      );
+      server.child.kill('SIGTERM');
+      await until('draining', async () =>
+        (await send(server.port, 'GET', '/health/ready')).status === 503 ? true : undefined,
+      );
+      // Connected while the service still listens; the request follows only once the listener is closed.
+      const socket = connect(server.port, '127.0.0.1');
+      let answer = '';
+      let outcome = 'open';
+      socket.setEncoding('utf8').on('data', (c: string) => (answer += c));
+      socket.on('error', (e: NodeJS.ErrnoException) => (outcome = e.code ?? e.message));
+      socket.on('close', () => (outcome = outcome === 'open' ? 'closed' : outcome));
+      await new Promise((resolve) => socket.once('connect', resolve));
+      await until('the listener to close', async () => {
+        const refused = await send(server.port, 'GET', '/health/live').then(
+          () => false,
+          (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED',
+        );
+        return refused ? true : undefined;
+      });
+      socket.write('GET / HTTP/1.1\r\nHost: billing\r\n\r\n');
+      await until('the connection to end', () => (outcome !== 'open' ? true : undefined));
+      expect(outcome).toBe('closed');
+      expect(answer).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(answer.toLowerCase()).toContain('connection: close');
+      expect(await server.exit).toEqual({ code: 0, signal: null });
+    } finally {
+      await kill(server);
+    }
   });
 });

@@ -10,9 +10,11 @@ export class InvalidWebhookPayloadError extends DomainError {
 
 type Fields = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Fields => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Fields =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isCount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
-const isOptionalString = (value: unknown): boolean => value === undefined || value === null || typeof value === 'string';
+const isOptionalString = (value: unknown): boolean =>
+  value === undefined || value === null || typeof value === 'string';
 
 /** The PaymentIntent fields the handlers read (see StripeWebhookService), or the first one that is wrong. */
 function paymentIntentProblem(intent: Fields): string | undefined {
@@ -21,7 +23,8 @@ function paymentIntentProblem(intent: Fields): string | undefined {
   if (typeof intent.currency !== 'string') return 'data.object.currency must be a string';
   if (intent.metadata !== undefined && intent.metadata !== null) {
     if (!isObject(intent.metadata)) return 'data.object.metadata must be an object';
-    if (!Object.values(intent.metadata).every((v) => typeof v === 'string')) return 'data.object.metadata values must be strings';
+    if (!Object.values(intent.metadata).every((v) => typeof v === 'string'))
+      return 'data.object.metadata values must be strings';
   }
   if (!isOptionalString(intent.receipt_email)) return 'data.object.receipt_email must be a string or null';
   if (!isOptionalString(intent.cancellation_reason)) return 'data.object.cancellation_reason must be a string or null';
@@ -35,7 +38,12 @@ function paymentIntentProblem(intent: Fields): string | undefined {
 /** The Charge fields the refund handler reads. */
 function chargeProblem(charge: Fields): string | undefined {
   const intent = charge.payment_intent;
-  if (!(intent === null || intent === undefined || typeof intent === 'string' || (isObject(intent) && typeof intent.id === 'string'))) {
+  if (!(
+    intent === null ||
+    intent === undefined ||
+    typeof intent === 'string' ||
+    (isObject(intent) && typeof intent.id === 'string')
+  )) {
     return 'data.object.payment_intent must be a string, an object with an id, or null';
   }
   if (!isCount(charge.amount)) return 'data.object.amount must be a non-negative integer';

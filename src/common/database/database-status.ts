@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import type { DatabaseFailureObserver } from '../errors/http-error.filter.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
 /** How often, while the database is down, one `SELECT 1` checks whether it is back. */
@@ -20,7 +21,7 @@ interface Outage {
  * (`billing_database_failures_total`), so an outage logs two lines, not one per request.
  */
 @Injectable()
-export class DatabaseStatus implements OnApplicationShutdown {
+export class DatabaseStatus implements OnApplicationShutdown, DatabaseFailureObserver {
   private readonly logger = new Logger('Database');
   private outage?: Outage;
   private timer?: NodeJS.Timeout;
@@ -58,7 +59,8 @@ export class DatabaseStatus implements OnApplicationShutdown {
       this.outage.answered++;
       return;
     }
-    const reason = error instanceof Error ? (((error as { driverError?: Error }).driverError ?? error).message) : String(error);
+    const reason =
+      error instanceof Error ? ((error as { driverError?: Error }).driverError ?? error).message : String(error);
     this.outage = { since: Date.now(), answered: 1, reason };
     this.up.set(0);
     this.logger.error(`Database unavailable (${reason}): answering 503 until it answers again`);

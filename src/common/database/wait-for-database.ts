@@ -43,7 +43,8 @@ export async function waitForDatabase(url: string, options: WaitForDatabaseOptio
     try {
       await client.connect();
       await client.query('SELECT 1');
-      if (attempt > 1) log.info({ attempt }, `Database reachable after ${attempt} attempts (${Date.now() - started} ms)`);
+      if (attempt > 1)
+        log.info({ attempt }, `Database reachable after ${attempt} attempts (${Date.now() - started} ms)`);
       else log.info('Database reachable');
       return;
     } catch (error) {
@@ -56,7 +57,10 @@ export async function waitForDatabase(url: string, options: WaitForDatabaseOptio
         );
         throw new DatabaseStartupTimeoutError('database unreachable');
       }
-      log.warn({ attempt, error: reasonOf(error) }, `Waiting for the database (attempt ${attempt}): ${reasonOf(error)}; next attempt in ${pause} ms`);
+      log.warn(
+        { attempt, error: reasonOf(error) },
+        `Waiting for the database (attempt ${attempt}): ${reasonOf(error)}; next attempt in ${pause} ms`,
+      );
       await sleep(pause);
     } finally {
       await client.end().catch(() => undefined);

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ExpressAdapter } from '@nestjs/platform-express';
-import { DATABASE_RETRY_AFTER_S } from '../database/database.errors.js';
+import { DATABASE_RETRY_AFTER_S } from '../errors/database-errors.js';
 
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
@@ -19,7 +19,10 @@ function starting(req: IncomingMessage, res: ServerResponse): void {
   json(
     res,
     503,
-    { detail: 'The service is starting and its database is not available yet; nothing was changed. Retry later.', code: 'database_unavailable' },
+    {
+      detail: 'The service is starting and its database is not available yet; nothing was changed. Retry later.',
+      code: 'database_unavailable',
+    },
     { 'Retry-After': String(DATABASE_RETRY_AFTER_S) },
   );
 }

@@ -21,7 +21,14 @@ const ROLLED_BACK = new Set([
 ]);
 
 /** Socket errors raised while connecting: nothing was sent. */
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);
 
 /** Messages of pg and pg-pool when no connection could be had: nothing was sent. */
 const NOT_SENT = [
@@ -50,6 +57,7 @@ export function databaseFailure(error: unknown): DatabaseFailure | undefined {
   if (NOT_SENT.some((m) => message.startsWith(m))) return 'unavailable';
   if (MID_STATEMENT.some((m) => message.startsWith(m))) return 'interrupted';
   // An AggregateError of connect attempts (IPv4 and IPv6 both refused).
-  if (cause instanceof AggregateError && cause.errors.every((e) => databaseFailure(e) === 'unavailable')) return 'unavailable';
+  if (cause instanceof AggregateError && cause.errors.every((e) => databaseFailure(e) === 'unavailable'))
+    return 'unavailable';
   return undefined;
 }

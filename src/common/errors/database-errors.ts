@@ -1,4 +1,4 @@
-import { DomainError } from '../errors/domain-error.js';
+import { DomainError } from './domain-error.js';
 import { databaseFailure } from './database-failures.js';
 
 /** Seconds a client should wait before retrying after a database failure (`Retry-After`). */
@@ -9,6 +9,7 @@ export class DatabaseUnavailableError extends DomainError {
   readonly code = 'database_unavailable';
   constructor() {
     super('The database is unavailable; nothing was changed. Retry later.');
+    this.headers['Retry-After'] = String(DATABASE_RETRY_AFTER_S);
   }
 }
 
@@ -25,6 +26,7 @@ export class OutcomeUnknownError extends DomainError {
         'Retry the same request with the same idempotency_key: if it was applied, the retry answers 409 with the existing id; ' +
         'if not, it is applied once.',
     );
+    this.headers['Retry-After'] = String(DATABASE_RETRY_AFTER_S);
   }
 }
 
@@ -36,8 +38,13 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * database's (a constraint, a bug). Reads and unsent statements are {@link DatabaseUnavailableError};
  * a write whose statement may have reached the server is {@link OutcomeUnknownError}.
  */
-export function databaseErrorFor(error: unknown, method: string): DatabaseUnavailableError | OutcomeUnknownError | undefined {
+export function databaseErrorFor(
+  error: unknown,
+  method: string,
+): DatabaseUnavailableError | OutcomeUnknownError | undefined {
   const failure = databaseFailure(error);
   if (!failure) return undefined;
-  return failure === 'interrupted' && !READ_METHODS.has(method) ? new OutcomeUnknownError() : new DatabaseUnavailableError();
+  return failure === 'interrupted' && !READ_METHODS.has(method)
+    ? new OutcomeUnknownError()
+    : new DatabaseUnavailableError();
 }
