@@ -133,6 +133,9 @@ describe(`fuzz: every route, ${RUNS} seeded cases (seed ${SEED})`, () => {
       })),
     );
     expect(routes.length).toBeGreaterThan(15);
+    // The unknown-outcome contract is in the document, on every state-changing operation.
+    const charges = doc.paths['/v1/billing/charges'].post.responses as Record<string, { description: string }>;
+    expect(charges['503'].description).toMatch(/outcome_unknown.*same `idempotency_key`/);
     const created = await send(port, 'POST', '/v1/billing/accounts', {
       agent,
       headers: { 'X-API-Key': keys.agent },
