@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge } from 'prom-client';
 import type { DataSource } from 'typeorm';
@@ -21,7 +21,7 @@ interface Outage {
  * (`billing_database_failures_total`), so an outage logs two lines, not one per request.
  */
 @Injectable()
-export class DatabaseStatus implements OnApplicationShutdown, DatabaseFailureObserver {
+export class DatabaseStatus implements OnModuleDestroy, DatabaseFailureObserver {
   private readonly logger = new Logger('Database');
   private outage?: Outage;
   private timer?: NodeJS.Timeout;
@@ -67,7 +67,7 @@ export class DatabaseStatus implements OnApplicationShutdown, DatabaseFailureObs
     this.recheck();
   }
 
-  onApplicationShutdown(): void {
+  onModuleDestroy(): void {
     this.stopped = true;
     clearTimeout(this.timer);
   }

@@ -2,7 +2,6 @@ import { Global, Injectable, Module, type OnApplicationShutdown } from '@nestjs/
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Env } from '../../config/env.js';
 import { dataSourceOptions } from './data-source-options.js';
-import { DatabaseStatus } from './database-status.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.js';
 
 export const DATABASE_URL = Symbol('DATABASE_URL');
@@ -65,8 +64,6 @@ function serviceTimeouts(env: Env): Record<string, number | boolean> {
 }
 
 @Module({
-  providers: [DatabaseStatus],
-  exports: [DatabaseStatus],
   imports: [
     DatabaseUrlModule,
     TypeOrmModule.forRootAsync({
