@@ -119,8 +119,43 @@ describe('database faults (built server behind a fault proxy)', () => {
     const up = during.filter((l) => String(l.msg).startsWith('Database available again'));
     expect([down.length, up.length]).toEqual([1, 1]);
     expect(down[0]).toMatchObject({ level: 50, context: 'Database' });
-    // No stack trace per request: only the request lines (503) and the two transitions.
+    // No stack trace per request, and one error line per outage: the request lines are warnings.
     expect(during.filter((l) => 'stack' in l || 'err' in l)).toEqual([]);
+    expect(during.filter((l) => (l.level as number) >= 50)).toEqual(down);
+    expect(
+      during.filter((l) => (l.res as { status?: number } | undefined)?.status === 503).length,
+    ).toBeGreaterThanOrEqual(replies.length);
+  });
+
+  it('a statement held past DB_STATEMENT_TIMEOUT_MS is cancelled: 503 database_unavailable, nothing charged', async () => {
+    // Another session holds the account row, so the charge waits on its lock until PostgreSQL's
+    // statement_timeout cancels (and rolls back) it.
+    const runner = t.db.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    const idem = `held-${crypto.randomUUID()}`;
+    try {
+      await runner.query('SELECT id FROM accounts WHERE oauth_provider = $1 AND external_id = $2 FOR UPDATE', [
+        user.oauth_provider,
+        user.external_id,
+      ]);
+      const started = Date.now();
+      const reply = await charge(idem);
+      const ms = Date.now() - started;
+      expect([reply.status, json(reply).code]).toEqual([503, 'database_unavailable']);
+      expect(ms).toBeGreaterThanOrEqual(STATEMENT_TIMEOUT_MS);
+      console.log(`statement timeout: charge answered ${reply.status} ${String(json(reply).code)} after ${ms} ms`);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+    const rows = (await t.db.query('SELECT id FROM charges WHERE idempotency_key = $1', [idem])) as unknown[];
+    expect(rows).toEqual([]);
+    const retry = await until('the retry', async () => {
+      const r = await charge(idem);
+      return r.status === 503 ? undefined : r;
+    });
+    expect(retry.status).toBe(201);
   });
 
   it('a frozen database answers 503 after the configured bounds instead of waiting for it', async () => {
