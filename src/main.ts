@@ -1,14 +1,8 @@
 import 'reflect-metadata';
-import { Logger as NestLogger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { Logger } from 'pino';
-import { configureApp } from './app.setup.js';
-import { DATABASE_URL } from './common/database/database.module.js';
-import { runMigrationsLocked } from './common/database/migrator.js';
 import { DatabaseStartupTimeoutError, waitForDatabase } from './common/database/wait-for-database.js';
 import { StartupServer } from './common/lifecycle/startup-server.js';
-import { createPino } from './common/logging/logging.module.js';
-import { PinoNestLogger } from './common/logging/pino-nest-logger.js';
+import { createPino } from './common/logging/create-pino.js';
 import { Env, InvalidEnvironmentError, validateEnv } from './config/env.js';
 
 let logger: Logger | undefined;
@@ -36,14 +30,33 @@ async function bootstrap(): Promise<void> {
       logger,
     });
   }
-  const { AppModule } = await import('./app.module.js');
-  const app = await NestFactory.create(AppModule, startup.adapter(), {
+  // The application is loaded only now: listening above must not wait for it.
+  const [
+    { NestFactory },
+    { Logger: NestLogger },
+    { AppModule },
+    { configureApp },
+    { startupAdapter },
+    { PinoNestLogger },
+  ] = await Promise.all([
+    import('@nestjs/core'),
+    import('@nestjs/common'),
+    import('./app.module.js'),
+    import('./app.setup.js'),
+    import('./common/lifecycle/startup-adapter.js'),
+    import('./common/logging/pino-nest-logger.js'),
+  ]);
+  const app = await NestFactory.create(AppModule, startupAdapter(startup), {
     bodyParser: false,
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
   configureApp(app);
   if (env.RUN_MIGRATIONS_ON_START) {
+    const [{ DATABASE_URL }, { runMigrationsLocked }] = await Promise.all([
+      import('./common/database/database.module.js'),
+      import('./common/database/migrator.js'),
+    ]);
     const applied = await runMigrationsLocked(app.get<string>(DATABASE_URL));
     if (applied.length > 0) NestLogger.log(`Applied migrations: ${applied.join(', ')}`, 'Migrations');
   }

@@ -1,8 +1,9 @@
 import { DomainError } from './domain-error.js';
 import { databaseFailure } from './database-failures.js';
 
-/** Seconds a client should wait before retrying after a database failure (`Retry-After`). */
-export const DATABASE_RETRY_AFTER_S = 2;
+import { DATABASE_RETRY_AFTER_S } from './retry-after.js';
+
+export { DATABASE_RETRY_AFTER_S };
 
 /** The database could not be reached in time; the request changed nothing. 503 with `Retry-After`. */
 export class DatabaseUnavailableError extends DomainError {

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { ExpressAdapter } from '@nestjs/platform-express';
-import { DATABASE_RETRY_AFTER_S } from '../errors/database-errors.js';
+import { DATABASE_RETRY_AFTER_S } from '../errors/retry-after.js';
 
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
@@ -30,8 +29,8 @@ function starting(req: IncomingMessage, res: ServerResponse): void {
 /**
  * The HTTP listener, opened before anything else so liveness answers while the service waits for
  * its database (readiness 503, every other request 503 `database_unavailable`). Nest then serves on
- * this same server through {@link adapter}: `app.listen()` swaps the request handler in place, so
- * the port never closes between start-up and serving.
+ * this same server (startup-adapter.ts): `app.listen()` swaps the request handler in place, so the
+ * port never closes between start-up and serving. Imports nothing heavy: it must listen quickly.
  */
 export class StartupServer {
   readonly server: Server = createServer(starting);
@@ -46,23 +45,10 @@ export class StartupServer {
     });
   }
 
-  /** An Express adapter for Nest that serves on this already-listening server. */
-  adapter(): ExpressAdapter {
-    const server = this.server;
-    return new (class extends ExpressAdapter {
-      override initHttpServer(): void {
-        this.setHttpServer(server);
-      }
-
-      override listen(_port: string | number, ...args: unknown[]): Server {
-        const handler = this.getInstance<(req: IncomingMessage, res: ServerResponse) => void>();
-        server.removeListener('request', starting);
-        server.on('request', handler);
-        const callback = args.at(-1);
-        if (typeof callback === 'function') process.nextTick(callback as () => void);
-        return server;
-      }
-    })();
+  /** From now on `handler` (the application) answers every request on this server. */
+  handOver(handler: (req: IncomingMessage, res: ServerResponse) => void): void {
+    this.server.removeListener('request', starting);
+    this.server.on('request', handler);
   }
 
   close(): Promise<void> {
