@@ -1,15 +1,16 @@
 import { Global, Module } from '@nestjs/common';
-import { Env, loadEnv } from './env.js';
+import { Env } from './env.js';
+import { settings } from './startup-env.js';
 
 /**
  * Provides the settings as the typed {@link Env}: `.env` (when present) under the process
- * environment, validated once when the application is created. Inject `Env`; nothing else reads
- * `process.env`. A bad environment fails the creation with an `InvalidEnvironmentError` naming
- * every bad variable.
+ * environment, validated once (by main.ts before the app loads, else when the app is created).
+ * Inject `Env`; nothing else reads `process.env`. A bad environment fails with an
+ * `InvalidEnvironmentError` naming every bad variable.
  */
 @Global()
 @Module({
-  providers: [{ provide: Env, useFactory: (): Env => loadEnv() }],
+  providers: [{ provide: Env, useFactory: settings }],
   exports: [Env],
 })
 export class AppConfigModule {}

@@ -66,6 +66,33 @@ export class Env {
   @Max(500)
   DB_POOL_SIZE = 20;
 
+  /** Longest wait (ms) for a pooled database connection, or for a new one to open; then 503. */
+  @Integer()
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  DB_CONNECT_TIMEOUT_MS = 2_000;
+
+  /**
+   * Longest run (ms) of one statement (PostgreSQL `statement_timeout`; it is cancelled and rolled
+   * back); the service stops waiting for any answer one second later. Either ends in a 503.
+   */
+  @Integer()
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DB_STATEMENT_TIMEOUT_MS = 2_000;
+
+  /**
+   * At start-up, how long (ms) to wait for the database before exiting with an error. The port
+   * is open meanwhile (liveness 200, readiness 503); each attempt is logged.
+   */
+  @Integer()
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  DB_STARTUP_TIMEOUT_MS = 60_000;
+
   /** Run pending migrations (under an advisory lock) when the HTTP service starts. */
   @Flag()
   @IsBoolean()

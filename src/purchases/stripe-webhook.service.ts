@@ -9,6 +9,7 @@ import type { Purchase } from './purchase.entity.js';
 import { PurchaseNotCreditedError } from './purchases.errors.js';
 import { PurchasesRepository } from './purchases.repository.js';
 import { PURCHASE_METADATA } from './purchases.service.js';
+import { assertEventShape } from './stripe-event-shape.js';
 import { StripeGateway, type StripeCharge, type StripeEvent, type StripePaymentIntent } from './stripe.gateway.js';
 import { isUuid } from '../common/validation/uuid.js';
 
@@ -36,6 +37,7 @@ export class StripeWebhookService {
 
   async handle(rawBody: unknown, signature: string | undefined): Promise<WebhookAck> {
     const event = this.stripe.constructEvent(rawBody, signature, this.clock.now().getTime());
+    assertEventShape(event);
     const environment: KeyEnvironment = event.livemode ? 'live' : 'test';
     switch (event.type) {
       case 'payment_intent.succeeded':

@@ -1,4 +1,4 @@
-import { prettyLogs } from './logging.module.js';
+import { prettyLogs } from './create-pino.js';
 
 describe('prettyLogs', () => {
   it('is readable on a terminal by default, JSON elsewhere', () => {
