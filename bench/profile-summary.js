@@ -12,21 +12,107 @@ import { fileURLToPath } from 'node:url';
 
 /** Packages grouped by what they do on the request path. Unlisted packages keep their own name. */
 const LAYERS = [
-  ['express + router', ['express', 'router', 'path-to-regexp', 'finalhandler', 'send', 'serve-static', 'parseurl', 'qs', 'encodeurl', 'escape-html', 'on-finished', 'ee-first', 'fresh', 'range-parser', 'vary', 'cookie', 'cookie-signature', 'proxy-addr', 'forwarded', 'ipaddr.js', 'accepts', 'negotiator', 'mime-types', 'mime-db', 'statuses', 'http-errors', 'depd', 'setprototypeof', 'utils-merge', 'merge-descriptors', 'content-disposition', 'etag', 'media-typer']],
-  ['body parsing', ['body-parser', 'raw-body', 'type-is', 'content-type', 'iconv-lite', 'bytes', 'unpipe', 'safer-buffer']],
-  ['nest', ['@nestjs/core', '@nestjs/common', '@nestjs/platform-express', 'rxjs', 'reflect-metadata', 'iterare', 'tslib', 'uid', 'fast-safe-stringify']],
+  [
+    'express + router',
+    [
+      'express',
+      'router',
+      'path-to-regexp',
+      'finalhandler',
+      'send',
+      'serve-static',
+      'parseurl',
+      'qs',
+      'encodeurl',
+      'escape-html',
+      'on-finished',
+      'ee-first',
+      'fresh',
+      'range-parser',
+      'vary',
+      'cookie',
+      'cookie-signature',
+      'proxy-addr',
+      'forwarded',
+      'ipaddr.js',
+      'accepts',
+      'negotiator',
+      'mime-types',
+      'mime-db',
+      'statuses',
+      'http-errors',
+      'depd',
+      'setprototypeof',
+      'utils-merge',
+      'merge-descriptors',
+      'content-disposition',
+      'etag',
+      'media-typer',
+    ],
+  ],
+  [
+    'body parsing',
+    ['body-parser', 'raw-body', 'type-is', 'content-type', 'iconv-lite', 'bytes', 'unpipe', 'safer-buffer'],
+  ],
+  [
+    'nest',
+    [
+      '@nestjs/core',
+      '@nestjs/common',
+      '@nestjs/platform-express',
+      'rxjs',
+      'reflect-metadata',
+      'iterare',
+      'tslib',
+      'uid',
+      'fast-safe-stringify',
+    ],
+  ],
   ['passport', ['passport', '@nestjs/passport', 'passport-headerapikey', 'passport-strategy', 'pause', 'utils-merge']],
   ['validation', ['class-validator', 'class-transformer', 'validator', 'libphonenumber-js']],
-  ['logging (pino)', ['pino', 'pino-std-serializers', 'sonic-boom', 'fast-redact', 'quick-format-unescaped', 'atomic-sleep', 'on-exit-leak-free', 'thread-stream', 'safe-stable-stringify', '@pinojs/redact']],
+  [
+    'logging (pino)',
+    [
+      'pino',
+      'pino-std-serializers',
+      'sonic-boom',
+      'fast-redact',
+      'quick-format-unescaped',
+      'atomic-sleep',
+      'on-exit-leak-free',
+      'thread-stream',
+      'safe-stable-stringify',
+      '@pinojs/redact',
+    ],
+  ],
   ['metrics (prom-client)', ['prom-client', 'tdigest', 'bintrees']],
   ['rate limiting', ['rate-limiter-flexible']],
-  ['pg driver', ['pg', 'pg-protocol', 'pg-types', 'pg-pool', 'pg-connection-string', 'postgres-array', 'postgres-bytea', 'postgres-date', 'postgres-interval', 'pg-int8', 'pgpass', 'split2', 'buffer-writer', 'packet-reader']],
+  [
+    'pg driver',
+    [
+      'pg',
+      'pg-protocol',
+      'pg-types',
+      'pg-pool',
+      'pg-connection-string',
+      'postgres-array',
+      'postgres-bytea',
+      'postgres-date',
+      'postgres-interval',
+      'pg-int8',
+      'pgpass',
+      'split2',
+      'buffer-writer',
+      'packet-reader',
+    ],
+  ],
   ['typeorm', ['typeorm', '@nestjs/typeorm', 'app-root-path', 'dayjs', 'debug', 'ansis', 'sha.js']],
 ];
 const LAYER_OF = new Map(LAYERS.flatMap(([layer, packages]) => packages.map((p) => [p, layer])));
 
 /** Node internals that are the HTTP server and sockets (both servers pay these). */
-const NODE_NET = /^node:(?:_http_|http|net|internal\/(?:http|stream_base_commons|js_stream_socket|net|streams\/|child_process)|stream|events|internal\/event_target)/;
+const NODE_NET =
+  /^node:(?:_http_|http|net|internal\/(?:http|stream_base_commons|js_stream_socket|net|streams\/|child_process)|stream|events|internal\/event_target)/;
 
 /** The package (`pg`, `@nestjs/core`) or service folder (`service: billing`) a script URL belongs to. */
 export function ownerOf(url, functionName) {
@@ -55,7 +141,11 @@ export function layerOf(owner) {
   if (owner.startsWith('node:')) return NODE_NET.test(owner) ? 'node http/net/streams' : 'node (other internals)';
   if (owner.startsWith('native: ')) {
     const name = owner.slice(8);
-    if (/^(?:writev|writeBuffer|writeUtf8String|writeLatin1String|writeAsciiString|shutdown|close|readStart|readStop|onStreamRead)$/.test(name)) {
+    if (
+      /^(?:writev|writeBuffer|writeUtf8String|writeLatin1String|writeAsciiString|shutdown|close|readStart|readStop|onStreamRead)$/.test(
+        name,
+      )
+    ) {
       return 'socket I/O (native)';
     }
     if (/^JSON\.|^(?:parse|stringify)$/.test(name)) return 'JSON (native)';
@@ -77,7 +167,8 @@ export function summariseProfile(profile) {
     excluded.add(id);
     for (const child of nodes.get(id).children ?? []) exclude(child);
   };
-  for (const n of profile.nodes) if (n.callFrame.url.endsWith('/cpu-profile-agent.js') && !excluded.has(n.id)) exclude(n.id);
+  for (const n of profile.nodes)
+    if (n.callFrame.url.endsWith('/cpu-profile-agent.js') && !excluded.has(n.id)) exclude(n.id);
   const selfUs = new Map();
   const { samples, timeDeltas } = profile;
   for (let i = 0; i < samples.length; i++) {
@@ -101,8 +192,15 @@ export function summariseProfile(profile) {
   }
   const byLayer = new Map();
   for (const [owner, us] of byOwner) byLayer.set(layerOf(owner), (byLayer.get(layerOf(owner)) ?? 0) + us);
-  const sorted = (m) => [...m].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, us, share: busyUs ? us / busyUs : 0 }));
-  return { busyUs, idleUs, wallUs: profile.endTime - profile.startTime, layers: sorted(byLayer), owners: sorted(byOwner) };
+  const sorted = (m) =>
+    [...m].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, us, share: busyUs ? us / busyUs : 0 }));
+  return {
+    busyUs,
+    idleUs,
+    wallUs: profile.endTime - profile.startTime,
+    layers: sorted(byLayer),
+    owners: sorted(byOwner),
+  };
 }
 
 /** A few lines of text: the layers above 1 %, then the top packages/folders. */
@@ -110,7 +208,9 @@ export function formatSummary(summary, { top = 8, indent = '  ' } = {}) {
   const pct = (s) => `${(s * 100).toFixed(0)}%`;
   const layers = summary.layers.filter((l) => l.share >= 0.01).map((l) => `${l.name} ${pct(l.share)}`);
   const owners = summary.owners.slice(0, top).map((o) => `${o.name} ${pct(o.share)}`);
-  const busy = summary.wallUs ? ` (thread busy ${pct(summary.busyUs / summary.wallUs)} of the ${(summary.wallUs / 1e6).toFixed(1)} s profiled)` : '';
+  const busy = summary.wallUs
+    ? ` (thread busy ${pct(summary.busyUs / summary.wallUs)} of the ${(summary.wallUs / 1e6).toFixed(1)} s profiled)`
+    : '';
   return [`${indent}by layer${busy}: ${layers.join(', ')}`, `${indent}top owners: ${owners.join(', ')}`].join('\n');
 }
 

@@ -11,7 +11,11 @@ const TRIGGERS: Array<[table: string, column: string, read: string[]]> = [
   ['credits', 'created_at', ['created_at', 'environment', 'currency', 'transaction_type', 'amount_minor']],
   ['credit_checks', 'created_at', ['created_at', 'environment', 'has_credit']],
   ['accounts', 'created_at', ['created_at', 'environment']],
-  ['purchases', 'credited_at', ['credited_at', 'credit_id', 'environment', 'currency', 'amount_minor', 'uses_purchased']],
+  [
+    'purchases',
+    'credited_at',
+    ['credited_at', 'credit_id', 'environment', 'currency', 'amount_minor', 'uses_purchased'],
+  ],
 ];
 
 /**
@@ -43,7 +47,9 @@ export class DailyAnalyticsAggregates1796130130699 implements MigrationInterface
         day date PRIMARY KEY,
         computed_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE TABLE analytics_stale_days (day date PRIMARY KEY, marked_at timestamptz NOT NULL DEFAULT now())`);
+    await q.query(
+      `CREATE TABLE analytics_stale_days (day date PRIMARY KEY, marked_at timestamptz NOT NULL DEFAULT now())`,
+    );
     await q.query(`
       CREATE TABLE analytics_usage_daily (
         environment varchar(4) NOT NULL,
@@ -83,15 +89,18 @@ export class DailyAnalyticsAggregates1796130130699 implements MigrationInterface
         PRIMARY KEY (environment, period, account_id)
       )`);
     // One marking function per timestamp column: INSERT marks the new row's day, DELETE the old row's,
-    // UPDATE both (a row moved between days, or changed in a way the reports read).
+    // UPDATE both (a row moved between days, or changed in a way the reports read); only days before
+    // today (NULL, a purchase not credited, compares as not before).
     for (const column of ['created_at', 'credited_at']) {
       await q.query(`
         CREATE FUNCTION analytics_mark_stale_${column}() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+          today date := ${TODAY};
         BEGIN
-          IF TG_OP <> 'INSERT' AND OLD.${column} IS NOT NULL THEN
+          IF TG_OP <> 'INSERT' AND (OLD.${column} AT TIME ZONE 'UTC')::date < today THEN
             INSERT INTO analytics_stale_days (day) VALUES ((OLD.${column} AT TIME ZONE 'UTC')::date) ON CONFLICT DO NOTHING;
           END IF;
-          IF TG_OP <> 'DELETE' AND NEW.${column} IS NOT NULL THEN
+          IF TG_OP <> 'DELETE' AND (NEW.${column} AT TIME ZONE 'UTC')::date < today THEN
             INSERT INTO analytics_stale_days (day) VALUES ((NEW.${column} AT TIME ZONE 'UTC')::date) ON CONFLICT DO NOTHING;
           END IF;
           RETURN NULL;
@@ -113,7 +122,8 @@ export class DailyAnalyticsAggregates1796130130699 implements MigrationInterface
 
   async down(q: QueryRunner): Promise<void> {
     for (const [table] of TRIGGERS) {
-      for (const op of ['insert', 'update', 'delete']) await q.query(`DROP TRIGGER trg_${table}_analytics_${op} ON ${table}`);
+      for (const op of ['insert', 'update', 'delete'])
+        await q.query(`DROP TRIGGER trg_${table}_analytics_${op} ON ${table}`);
     }
     await q.query(`DROP FUNCTION analytics_mark_stale_credited_at()`);
     await q.query(`DROP FUNCTION analytics_mark_stale_created_at()`);

@@ -4,6 +4,7 @@ import { REVENUE_SQL, USAGE_SQL } from '../src/analytics/analytics.repository.js
 import {
   DailyAggregates,
   REVENUE_FROM_AGGREGATES_SQL,
+  ROLLUP_LOCK_KEY,
   runsOf,
   USAGE_FROM_AGGREGATES_SQL,
 } from '../src/analytics/daily-aggregates.js';
@@ -124,7 +125,16 @@ async function stripePurchase(t: TestApp, account: Account, at: string): Promise
   const [purchase]: Array<{ id: string }> = await t.db.query(
     `INSERT INTO purchases (payment_id, account_id, environment, amount_minor, currency, uses_purchased, status, credit_id, credited_at, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, 'succeeded', $7, $8, $8) RETURNING id`,
-    [`pi_${crypto.randomUUID()}`, account.id, account.env, 100 + Math.floor(rnd() * 2000), account.currency, uses, credit.id, at],
+    [
+      `pi_${crypto.randomUUID()}`,
+      account.id,
+      account.env,
+      100 + Math.floor(rnd() * 2000),
+      account.currency,
+      uses,
+      credit.id,
+      at,
+    ],
   );
   return purchase.id;
 }
@@ -168,7 +178,7 @@ describe('daily analytics aggregates', () => {
   async function expectIdentical(): Promise<number> {
     let compared = 0;
     for (const [start, end] of RANGES) {
-      expect(await aggregates.rollUpRange(start, end)).toBe(true);
+      expect(await aggregates.rollUpRange(start, end, { wait: true })).toBe(true);
       const lastClosed = await aggregates.aggregatedThrough(start, end);
       expect(dayNumber(lastClosed)).toBeGreaterThan(dayNumber(LAST));
       const middle = shift(start, Math.floor((dayNumber(end) - dayNumber(start)) / 2));
@@ -204,7 +214,7 @@ describe('daily analytics aggregates', () => {
   });
 
   it('recomputes a closed day when rows arrive late, move to another day or are deleted', async () => {
-    expect(await aggregates.rollUpRange(FIRST, LAST)).toBe(true);
+    expect(await aggregates.rollUpRange(FIRST, LAST, { wait: true })).toBe(true);
     const [account] = accounts;
     const late = '2004-01-01T00:00:00.500Z';
     const [created]: Array<{ id: string }> = await t.db.query(
@@ -227,9 +237,9 @@ describe('daily analytics aggregates', () => {
     );
     await t.db.query(`UPDATE charges SET created_at = '2004-02-15T00:00:00Z' WHERE id = $1`, [moved.id]);
     const [deleted]: Array<{ id: string; day: string }> = await t.db.query(
-      `DELETE FROM credit_checks WHERE id = (SELECT id FROM credit_checks WHERE account_id = ANY($1)
+      `WITH d AS (DELETE FROM credit_checks WHERE id = (SELECT id FROM credit_checks WHERE account_id = ANY($1)
           AND created_at >= '2004-01-05' AND created_at < '2004-01-06' LIMIT 1)
-       RETURNING id, ((created_at AT TIME ZONE 'UTC')::date)::text AS day`,
+       RETURNING id, ((created_at AT TIME ZONE 'UTC')::date)::text AS day) SELECT * FROM d`,
       [accounts.map((a) => a.id)],
     );
 
@@ -238,7 +248,9 @@ describe('daily analytics aggregates', () => {
       [FIRST, LAST],
     );
     expect(stale.map((s) => s.day)).toEqual(
-      [...new Set(['2003-12-31', '2004-01-01', '2004-02-29', '2004-01-20', moved.day, '2004-02-15', deleted.day])].sort(),
+      [
+        ...new Set(['2003-12-31', '2004-01-01', '2004-02-29', '2004-01-20', moved.day, '2004-02-15', deleted.day]),
+      ].sort(),
     );
     expect(await expectIdentical()).toBe(RANGES.length * 4 * 2);
     const [{ n }]: Array<{ n: number }> = await t.db.query(
@@ -251,25 +263,37 @@ describe('daily analytics aggregates', () => {
   it('writes nothing shared on the charge path: a charge today marks no day', async () => {
     const key = await t.createKey({ permissions: ['billing:read', 'billing:write'] });
     const user = newUser('aggregates');
-    const send = (path: string, body: object) => request(t.http).post(path).set('X-API-Key', key.plaintextKey).send(body);
+    const send = (path: string, body: object) =>
+      request(t.http).post(path).set('X-API-Key', key.plaintextKey).send(body);
     expect((await send('/v1/billing/accounts', { ...user, initial_balance_minor: 50 })).status).toBe(201);
     expect((await send('/v1/billing/credits/check', user)).status).toBe(200);
     expect((await send('/v1/billing/charges', { ...user, amount_minor: 3, description: 'm' })).status).toBe(201);
     const [{ n }]: Array<{ n: number }> = await t.db.query(
-      `SELECT count(*)::int AS n FROM analytics_stale_days WHERE day >= (now() AT TIME ZONE 'UTC')::date - 1`,
+      `SELECT count(*)::int AS n FROM analytics_stale_days WHERE day >= (now() AT TIME ZONE 'UTC')::date`,
     );
     expect(n).toBe(0);
   });
 
-  it('lets one of concurrent roll-ups (replicas) compute the days; the others skip them', async () => {
+  it('computes each day once when replicas roll up together, and never makes a report wait for the lock', async () => {
     const range: [string, string] = ['2002-06-01', '2002-06-30'];
-    const done = await Promise.all([aggregates.rollUpRange(...range), aggregates.rollUpRange(...range)]);
-    expect(done).toContain(true);
-    const rows: Array<{ n: number }> = await t.db.query(
-      `SELECT count(*)::int AS n FROM analytics_usage_daily WHERE day BETWEEN $1 AND $2 GROUP BY environment`,
+    const done = await Promise.all([
+      aggregates.rollUpRange(...range, { wait: true }),
+      aggregates.rollUpRange(...range, { wait: true }),
+    ]);
+    expect(done).toEqual([true, true]);
+    const rows: Array<{ n: number; runs: number }> = await t.db.query(
+      `SELECT count(*)::int AS n, count(DISTINCT computed_at)::int AS runs FROM analytics_rollup_days WHERE day BETWEEN $1 AND $2`,
       range,
     );
-    expect(rows.map((r) => r.n)).toEqual([30, 30]);
+    expect(rows).toEqual([{ n: 30, runs: 1 }]);
+
+    // Another replica holds the lock: a roll-up gives up at once, and a report needing a pending day
+    // computes it from the ledger instead of waiting.
+    await t.db.transaction(async (m: EntityManager) => {
+      await m.query(`SELECT pg_advisory_xact_lock($1)`, [ROLLUP_LOCK_KEY]);
+      expect(await aggregates.rollUpRange('2002-07-01', '2002-07-01')).toBe(false);
+      expect(await aggregates.aggregatedThrough('2002-06-01', '2002-07-01')).toBe('2002-06-30');
+    });
   });
 
   it('answers a report needing many days at once from the ledger while it rolls them up in the background', async () => {

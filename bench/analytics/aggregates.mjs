@@ -56,12 +56,16 @@ const day = (offset) => new Date(Date.now() + offset * 86_400_000).toISOString()
 const [start, end] = [day(-(DAYS - 1)), day(0)];
 const aggregates = new DailyAggregates(dataSource);
 if (flags.includes('--reset')) {
-  await pool.query('TRUNCATE analytics_rollup_days, analytics_stale_days, analytics_usage_daily, analytics_revenue_daily, analytics_charged_accounts');
+  await pool.query(
+    'TRUNCATE analytics_rollup_days, analytics_stale_days, analytics_usage_daily, analytics_revenue_daily, analytics_charged_accounts',
+  );
 }
 let started = performance.now();
 await aggregates.rollUpRange(start, end);
 const lastClosed = await aggregates.aggregatedThrough(start, end);
-console.log(`roll-up of the closed days of ${start} .. ${end} (through ${lastClosed}): ${(performance.now() - started).toFixed(0)} ms`);
+console.log(
+  `roll-up of the closed days of ${start} .. ${end} (through ${lastClosed}): ${(performance.now() - started).toFixed(0)} ms`,
+);
 started = performance.now();
 await aggregates.aggregatedThrough(start, end);
 console.log(`aggregatedThrough() once computed: ${(performance.now() - started).toFixed(1)} ms`);

@@ -22,7 +22,7 @@ import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
 export const SETTLE_MINUTES = 15;
 const ENVIRONMENTS: readonly KeyEnvironment[] = ['live', 'test'];
 /** pg_try_advisory_xact_lock key: one replica computes a day; the others skip it and find it done later. */
-const ROLLUP_LOCK_KEY = 0x0c1a_da11;
+export const ROLLUP_LOCK_KEY = 0x0c1a_da11;
 /** The background roll-up keeps this many closed days ready (a year: the longest report). */
 const BACKGROUND_DAYS = 366;
 /** Days per roll-up transaction (bounded transactions; progress is kept if a replica stops). */
@@ -349,13 +349,13 @@ export class DailyAggregates implements OnApplicationBootstrap, OnApplicationShu
 
   /**
    * Rolls up every pending closed day of [start, end] now (days not closed yet are left alone), in
-   * chunks; false when another replica holds the lock.
+   * chunks; false when another replica holds the lock, unless `wait` (then it waits for it).
    */
-  async rollUpRange(start: string, end: string): Promise<boolean> {
+  async rollUpRange(start: string, end: string, { wait = false } = {}): Promise<boolean> {
     const through = Math.min(dayNumber(end), dayNumber(await this.lastClosedDay()));
     for (let first = dayNumber(start); first <= through; first += CHUNK_DAYS) {
       const last = Math.min(first + CHUNK_DAYS - 1, through);
-      if (this.stopped || !(await this.rollUp(dayString(first), dayString(last)))) return false;
+      if (this.stopped || !(await this.rollUp(dayString(first), dayString(last), wait))) return false;
     }
     return true;
   }
@@ -370,11 +370,10 @@ export class DailyAggregates implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** The pending closed days of [start, end] in one transaction under the lock; false if the lock is taken. */
-  private rollUp(start: string, end: string): Promise<boolean> {
+  private rollUp(start: string, end: string, wait = false): Promise<boolean> {
     return this.db.transaction(async (m) => {
-      const [{ locked }] = (await m.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [ROLLUP_LOCK_KEY])) as Array<{
-        locked: boolean;
-      }>;
+      const lock = wait ? `pg_advisory_xact_lock($1) IS NOT NULL` : `pg_try_advisory_xact_lock($1)`;
+      const [{ locked }] = (await m.query(`SELECT ${lock} AS locked`, [ROLLUP_LOCK_KEY])) as Array<{ locked: boolean }>;
       if (!locked) return false;
       await m.query(`SET LOCAL work_mem = '${ROLLUP_WORK_MEM}'`);
       // Another replica may have done some of them just before.
@@ -413,7 +412,11 @@ export class DailyAggregates implements OnApplicationBootstrap, OnApplicationShu
     );
   }
 
-  private async pending(m: EntityManager, start: string, end: string): Promise<Array<{ day: string; computed: boolean }>> {
+  private async pending(
+    m: EntityManager,
+    start: string,
+    end: string,
+  ): Promise<Array<{ day: string; computed: boolean }>> {
     return (await m.query(PENDING_SQL, [start, end])) as Array<{ day: string; computed: boolean }>;
   }
 
