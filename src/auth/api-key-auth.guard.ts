@@ -1,21 +1,29 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { ApiKeyVerifier } from '../api-keys/api-key-verifier.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { MissingApiKeyError } from './auth.errors.js';
 import { API_KEY_STRATEGY } from './api-key.strategy.js';
+import { AuthFailureThrottle } from './auth-failure-throttle.js';
 import { IS_PUBLIC } from './decorators.js';
 import type { Principal } from './principal.js';
 
-/** Global: every route needs a valid API key unless it is `@Public()`. */
+/** Names when the calling key stops working, on every response while it is inside its warning window. */
+export const KEY_EXPIRES_HEADER = 'X-API-Key-Expires-At';
+
+/**
+ * Global: every route needs a valid API key unless it is `@Public()`. Failed authentications go
+ * through the {@link AuthFailureThrottle} (which may turn a 401 into a 429 for the address).
+ */
 @Injectable()
 export class ApiKeyAuthGuard extends AuthGuard(API_KEY_STRATEGY) {
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: ApiKeyVerifier,
     private readonly metrics: MetricsService,
+    private readonly throttle: AuthFailureThrottle,
   ) {
     super();
   }
@@ -23,7 +31,17 @@ export class ApiKeyAuthGuard extends AuthGuard(API_KEY_STRATEGY) {
   override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
-    return super.canActivate(context) as Promise<boolean>;
+    if (this.throttle.blocksValidKeys) {
+      const refused = this.throttle.refuseBlocked(context.switchToHttp().getRequest<Request>().ip);
+      if (refused) {
+        this.metrics.authFailure(refused);
+        throw refused;
+      }
+    }
+    // Failures only: the throttle counts them per client address and may answer 429 instead.
+    return (super.canActivate(context) as Promise<boolean>).catch(async (error: unknown) => {
+      throw await this.throttle.onFailure(context.switchToHttp().getRequest<Request>().ip, error);
+    });
   }
 
   override handleRequest<T = Principal>(error: unknown, user: T | false, _info: unknown, context: ExecutionContext): T {
@@ -34,7 +52,14 @@ export class ApiKeyAuthGuard extends AuthGuard(API_KEY_STRATEGY) {
       throw failure;
     }
     const req = context.switchToHttp().getRequest<Request>();
-    this.verifier.recordUse((user as unknown as Principal).keyId, req.ip ?? null);
+    const principal = user as unknown as Principal;
+    this.verifier.recordUse(principal.keyId, req.ip ?? null);
+    if (principal.expiresSoon && principal.stopsWorkingAt) {
+      context
+        .switchToHttp()
+        .getResponse<Response>()
+        .setHeader(KEY_EXPIRES_HEADER, principal.stopsWorkingAt.toISOString());
+    }
     return user;
   }
 }
