@@ -25,6 +25,8 @@ const ENVIRONMENTS: readonly KeyEnvironment[] = ['live', 'test'];
 export const ROLLUP_LOCK_KEY = 0x0c1a_da11;
 /** The background roll-up keeps this many closed days ready (a year: the longest report). */
 const BACKGROUND_DAYS = 366;
+const BACKGROUND_RETRY_MS = 2_000;
+const BACKGROUND_RETRIES = 30;
 /** Days per roll-up transaction (bounded transactions; progress is kept if a replica stops). */
 const CHUNK_DAYS = 31;
 /** A report rolls up at most this many pending days itself (normally 1: yesterday). */
@@ -301,6 +303,8 @@ export class DailyAggregates implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger(DailyAggregates.name);
   private timer?: NodeJS.Timeout;
   private background?: Promise<void>;
+  /** Ranges waiting for the background roll-up, oldest first. */
+  private readonly queue: Array<[string, string]> = [];
   private stopped = false;
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -360,11 +364,31 @@ export class DailyAggregates implements OnApplicationBootstrap, OnApplicationShu
     return true;
   }
 
-  /** One background roll-up per process at a time; errors are logged, never thrown at a report. */
+  /**
+   * Queues [start, end] for the background roll-up (one loop per process). While another replica
+   * holds the lock the loop tries again every {@link BACKGROUND_RETRY_MS}, a limited number of times
+   * (then the timer takes over). Errors are logged, never thrown at a report.
+   */
   private rollUpInBackground(start: string, end: string): Promise<void> {
-    this.background ??= this.rollUpRange(start, end)
-      .then(() => undefined)
-      .catch((error: unknown) => this.logger.warn(`Daily analytics roll-up failed: ${(error as Error).message}`))
+    if (!this.queue.some(([s, e]) => s <= start && e >= end)) this.queue.push([start, end]);
+    this.background ??= (async () => {
+      let busy = 0;
+      while (this.queue.length > 0 && !this.stopped && busy < BACKGROUND_RETRIES) {
+        const [first, last] = this.queue[0];
+        if (await this.rollUpRange(first, last)) {
+          this.queue.shift();
+          busy = 0;
+        } else {
+          busy++;
+          await new Promise((resolve) => setTimeout(resolve, BACKGROUND_RETRY_MS).unref());
+        }
+      }
+      this.queue.length = 0;
+    })()
+      .catch((error: unknown) => {
+        this.queue.length = 0;
+        this.logger.warn(`Daily analytics roll-up failed: ${(error as Error).message}`);
+      })
       .finally(() => (this.background = undefined));
     return this.background;
   }
