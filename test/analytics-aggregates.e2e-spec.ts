@@ -48,18 +48,21 @@ function moment(): string {
   return new Date(day * DAY_MS + offset).toISOString();
 }
 
+/** What the helpers need: the DataSource, or a transaction's EntityManager. */
+type Db = Pick<EntityManager, 'query'>;
+
 interface Account {
   id: string;
   env: 'live' | 'test';
   currency: string;
 }
 
-async function seed(t: TestApp, runId: string): Promise<Account[]> {
+async function seed(db: Db, runId: string): Promise<Account[]> {
   const accounts: Account[] = [];
   for (let n = 0; n < 40; n++) {
     const env = n % 3 === 0 ? 'live' : 'test';
     const currency = n % 5 === 0 ? 'EUR' : 'USD';
-    const [row]: Array<{ id: string }> = await t.db.query(
+    const [row]: Array<{ id: string }> = await db.query(
       `INSERT INTO accounts (environment, oauth_provider, external_id, currency, balance_minor, daily_free_uses_day, created_at, updated_at)
        VALUES ($1, 'oauth:google', $2, $3, 1000000, '2004-01-01', $4, $4) RETURNING id`,
       [env, `aggregates-${runId}-${n}@example.com`, currency, moment()],
@@ -71,25 +74,46 @@ async function seed(t: TestApp, runId: string): Promise<Account[]> {
     const amount = 1 + Math.floor(rnd() * 40);
     return { account_id: pick(accounts).id, amount, debit: funding === 'balance' ? amount : 0, funding, at: moment() };
   });
-  await insertCharges(t, charges);
+  await insertCharges(db, charges);
   const credits = Array.from({ length: 250 }, () => {
     const type = pick(['purchase', 'purchase', 'grant', 'refund', 'adjustment'] as const);
     const amount = (1 + Math.floor(rnd() * 900)) * (type === 'adjustment' && rnd() < 0.5 ? -1 : 1);
     return { account_id: pick(accounts).id, amount, type, at: moment() };
   });
-  await insertCredits(t, credits);
+  await insertCredits(db, credits);
   await insertChecks(
-    t,
+    db,
     Array.from({ length: 500 }, () => ({ account_id: pick(accounts).id, has_credit: rnd() < 0.7, at: moment() })),
   );
   // Stripe purchases: a purchase credit plus the purchases row that paid for it (price != uses).
-  for (let i = 0; i < 25; i++) await stripePurchase(t, pick(accounts), moment());
+  for (let i = 0; i < 25; i++) await stripePurchase(db, pick(accounts), moment());
+  await settleBalances(
+    db,
+    accounts.map((a) => a.id),
+  );
   return accounts;
 }
 
+/**
+ * The suite checks that every balance equals its ledger and none is negative: top up outside every
+ * range compared here (a grant on 2003-01-01) where the generated rows overdraw, then set each
+ * balance to its ledger.
+ */
+async function settleBalances(db: Db, ids: string[]): Promise<void> {
+  const ledger = `COALESCE((SELECT sum(amount_minor) FROM credits c WHERE c.account_id = a.id), 0)
+                - COALESCE((SELECT sum(balance_debit_minor) FROM charges ch WHERE ch.account_id = a.id), 0)`;
+  await db.query(
+    `INSERT INTO credits (account_id, environment, amount_minor, currency, transaction_type, description, balance_after, created_at)
+     SELECT a.id, a.environment, 1000 - (${ledger}), a.currency, 'grant', 'seed top-up', 0, '2003-01-01T12:00:00Z'
+       FROM accounts a WHERE a.id = ANY($1) AND (${ledger}) < 0`,
+    [ids],
+  );
+  await db.query(`UPDATE accounts a SET balance_minor = ${ledger} WHERE a.id = ANY($1)`, [ids]);
+}
+
 type ChargeRow = { account_id: string; amount: number; debit: number; funding: string; at: string };
-const insertCharges = (t: TestApp, rows: ChargeRow[]) =>
-  t.db.query(
+const insertCharges = (db: Db, rows: ChargeRow[]) =>
+  db.query(
     `INSERT INTO charges (account_id, environment, amount_minor, balance_debit_minor, funding_source, currency, description, balance_after, created_at)
      SELECT x.account_id, a.environment, x.amount, x.debit, x.funding, a.currency, 'seed', 0, x.at
        FROM jsonb_to_recordset($1::jsonb) AS x(account_id uuid, amount bigint, debit bigint, funding text, at timestamptz)
@@ -97,8 +121,8 @@ const insertCharges = (t: TestApp, rows: ChargeRow[]) =>
     [JSON.stringify(rows)],
   );
 type CreditRow = { account_id: string; amount: number; type: string; at: string };
-const insertCredits = (t: TestApp, rows: CreditRow[]) =>
-  t.db.query(
+const insertCredits = (db: Db, rows: CreditRow[]) =>
+  db.query(
     `INSERT INTO credits (account_id, environment, amount_minor, currency, transaction_type, description, balance_after, created_at)
      SELECT x.account_id, a.environment, x.amount, a.currency, x.type, 'seed', 0, x.at
        FROM jsonb_to_recordset($1::jsonb) AS x(account_id uuid, amount bigint, type text, at timestamptz)
@@ -106,8 +130,8 @@ const insertCredits = (t: TestApp, rows: CreditRow[]) =>
     [JSON.stringify(rows)],
   );
 type CheckRow = { account_id: string; has_credit: boolean; at: string };
-const insertChecks = (t: TestApp, rows: CheckRow[]) =>
-  t.db.query(
+const insertChecks = (db: Db, rows: CheckRow[]) =>
+  db.query(
     `INSERT INTO credit_checks (account_id, environment, has_credit, created_at)
      SELECT x.account_id, a.environment, x.has_credit, x.at
        FROM jsonb_to_recordset($1::jsonb) AS x(account_id uuid, has_credit boolean, at timestamptz)
@@ -115,14 +139,14 @@ const insertChecks = (t: TestApp, rows: CheckRow[]) =>
     [JSON.stringify(rows)],
   );
 
-async function stripePurchase(t: TestApp, account: Account, at: string): Promise<string> {
+async function stripePurchase(db: Db, account: Account, at: string): Promise<string> {
   const uses = 10 + Math.floor(rnd() * 50);
-  const [credit]: Array<{ id: string }> = await t.db.query(
+  const [credit]: Array<{ id: string }> = await db.query(
     `INSERT INTO credits (account_id, environment, amount_minor, currency, transaction_type, description, balance_after, created_at)
      VALUES ($1, $2, $3, $4, 'purchase', 'Stripe purchase', 0, $5) RETURNING id`,
     [account.id, account.env, uses, account.currency, at],
   );
-  const [purchase]: Array<{ id: string }> = await t.db.query(
+  const [purchase]: Array<{ id: string }> = await db.query(
     `INSERT INTO purchases (payment_id, account_id, environment, amount_minor, currency, uses_purchased, status, credit_id, credited_at, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, 'succeeded', $7, $8, $8) RETURNING id`,
     [
@@ -147,7 +171,8 @@ describe('daily analytics aggregates', () => {
   beforeAll(async () => {
     t = await createTestApp();
     aggregates = t.app.get(DailyAggregates);
-    accounts = await seed(t, crypto.randomUUID());
+    // One transaction: other test files check ledger = balance for every account at any moment.
+    accounts = await t.db.transaction((m: EntityManager) => seed(m, crypto.randomUUID()));
   });
   afterAll(() => t.close());
 
@@ -217,31 +242,36 @@ describe('daily analytics aggregates', () => {
     expect(await aggregates.rollUpRange(FIRST, LAST, { wait: true })).toBe(true);
     const [account] = accounts;
     const late = '2004-01-01T00:00:00.500Z';
-    const [created]: Array<{ id: string }> = await t.db.query(
-      `INSERT INTO accounts (environment, oauth_provider, external_id, currency, balance_minor, daily_free_uses_day, created_at, updated_at)
-       VALUES ('test', 'oauth:google', $1, 'USD', 100, '2004-01-01', '2003-12-31T23:59:59.999Z', now()) RETURNING id`,
-      [`late-${crypto.randomUUID()}@example.com`],
-    );
-    await insertCharges(t, [
-      { account_id: created.id, amount: 7, debit: 7, funding: 'balance', at: late },
-      { account_id: account.id, amount: 3, debit: 0, funding: 'free', at: '2004-02-29T12:00:00Z' },
-    ]);
-    await insertCredits(t, [{ account_id: account.id, amount: 55, type: 'grant', at: '2004-02-29T23:59:59.999Z' }]);
-    await insertChecks(t, [{ account_id: created.id, has_credit: false, at: late }]);
-    await stripePurchase(t, account, '2004-01-20T10:00:00Z');
-    // A charge moved from its day to another, and a credit check deleted.
-    const [moved]: Array<{ id: string; day: string }> = await t.db.query(
-      `SELECT id, ((created_at AT TIME ZONE 'UTC')::date)::text AS day FROM charges
-        WHERE account_id = ANY($1) AND created_at >= '2004-02-01' AND created_at < '2004-02-10' LIMIT 1`,
-      [accounts.map((a) => a.id)],
-    );
-    await t.db.query(`UPDATE charges SET created_at = '2004-02-15T00:00:00Z' WHERE id = $1`, [moved.id]);
-    const [deleted]: Array<{ id: string; day: string }> = await t.db.query(
-      `WITH d AS (DELETE FROM credit_checks WHERE id = (SELECT id FROM credit_checks WHERE account_id = ANY($1)
-          AND created_at >= '2004-01-05' AND created_at < '2004-01-06' LIMIT 1)
-       RETURNING id, ((created_at AT TIME ZONE 'UTC')::date)::text AS day) SELECT * FROM d`,
-      [accounts.map((a) => a.id)],
-    );
+    // In one transaction, balances settled: other test files check ledger = balance at any moment.
+    const { moved, deleted } = await t.db.transaction(async (m: EntityManager) => {
+      const [created]: Array<{ id: string }> = await m.query(
+        `INSERT INTO accounts (environment, oauth_provider, external_id, currency, balance_minor, daily_free_uses_day, created_at, updated_at)
+         VALUES ('test', 'oauth:google', $1, 'USD', 100, '2004-01-01', '2003-12-31T23:59:59.999Z', now()) RETURNING id`,
+        [`late-${crypto.randomUUID()}@example.com`],
+      );
+      await insertCharges(m, [
+        { account_id: created.id, amount: 7, debit: 7, funding: 'balance', at: late },
+        { account_id: account.id, amount: 3, debit: 0, funding: 'free', at: '2004-02-29T12:00:00Z' },
+      ]);
+      await insertCredits(m, [{ account_id: account.id, amount: 55, type: 'grant', at: '2004-02-29T23:59:59.999Z' }]);
+      await insertChecks(m, [{ account_id: created.id, has_credit: false, at: late }]);
+      await stripePurchase(m, account, '2004-01-20T10:00:00Z');
+      // A charge moved from its day to another, and a credit check deleted.
+      const [moved]: Array<{ id: string; day: string }> = await m.query(
+        `SELECT id, ((created_at AT TIME ZONE 'UTC')::date)::text AS day FROM charges
+          WHERE account_id = ANY($1) AND created_at >= '2004-02-01' AND created_at < '2004-02-10' LIMIT 1`,
+        [accounts.map((a) => a.id)],
+      );
+      await m.query(`UPDATE charges SET created_at = '2004-02-15T00:00:00Z' WHERE id = $1`, [moved.id]);
+      const [deleted]: Array<{ id: string; day: string }> = await m.query(
+        `WITH d AS (DELETE FROM credit_checks WHERE id = (SELECT id FROM credit_checks WHERE account_id = ANY($1)
+            AND created_at >= '2004-01-05' AND created_at < '2004-01-06' LIMIT 1)
+         RETURNING id, ((created_at AT TIME ZONE 'UTC')::date)::text AS day) SELECT * FROM d`,
+        [accounts.map((a) => a.id)],
+      );
+      await settleBalances(m, [...accounts.map((a) => a.id), created.id]);
+      return { moved, deleted };
+    });
 
     const stale: Array<{ day: string }> = await t.db.query(
       `SELECT day::text AS day FROM analytics_stale_days WHERE day BETWEEN $1 AND $2 ORDER BY 1`,

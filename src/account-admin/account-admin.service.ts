@@ -122,7 +122,11 @@ export class AccountAdminService {
       if (dto.currency && dto.currency !== account.currency) {
         throw new CurrencyMismatchError(account.currency, dto.currency);
       }
-      throw new InsufficientCreditsError(Number(account.balance_minor), Math.abs(dto.amount_minor));
+      // What active holds do not reserve: a negative adjustment cannot take that (SPEC §11).
+      throw new InsufficientCreditsError(
+        Number(account.balance_minor) - Number(account.held_minor),
+        Math.abs(dto.amount_minor),
+      );
     }
     return {
       adjustment_id: adjustment.id,

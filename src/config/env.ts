@@ -1,5 +1,16 @@
 import { plainToInstance } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidationError,
+  validateSync,
+} from 'class-validator';
 
 const toBoolean = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
@@ -42,6 +53,30 @@ export class Env {
   @Max(500)
   DB_POOL_SIZE = 20;
 
+  /** Longest wait (ms) for a pooled database connection, or for a new one to open; then 503. */
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  DB_CONNECT_TIMEOUT_MS = 2_000;
+
+  /**
+   * Longest run (ms) of one statement (PostgreSQL `statement_timeout`; it is cancelled and rolled
+   * back); the service stops waiting for any answer one second later. Either ends in a 503.
+   */
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DB_STATEMENT_TIMEOUT_MS = 2_000;
+
+  /**
+   * At start-up, how long (ms) to wait for the database before exiting with an error. The port
+   * is open meanwhile (liveness 200, readiness 503); each attempt is logged.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  DB_STARTUP_TIMEOUT_MS = 60_000;
+
   /** Run pending migrations (under an advisory lock) when the HTTP service starts. */
   @IsBoolean()
   RUN_MIGRATIONS_ON_START = true;
@@ -66,6 +101,18 @@ export class Env {
 
   @Matches(/^[A-Za-z]{3}$/)
   DEFAULT_CURRENCY = 'USD';
+
+  /** How long a hold reserves when the request names no `expires_in_seconds`. At most the maximum below. */
+  @IsInt()
+  @Min(1)
+  @Max(2_592_000)
+  HOLD_DEFAULT_EXPIRES_IN_SECONDS = 300;
+
+  /** The longest `expires_in_seconds` a hold may ask for (longer: 422). */
+  @IsInt()
+  @Min(1)
+  @Max(2_592_000)
+  HOLD_MAX_EXPIRES_IN_SECONDS = 86_400;
 
   /** Stripe secret (or restricted) key. Empty: purchase routes answer 503, everything else works. */
   @IsOptional()
@@ -221,8 +268,13 @@ const NUMERIC_KEYS = new Set<string>([
   'PORT',
   'EMBEDDED_PG_PORT',
   'DB_POOL_SIZE',
+  'DB_CONNECT_TIMEOUT_MS',
+  'DB_STATEMENT_TIMEOUT_MS',
+  'DB_STARTUP_TIMEOUT_MS',
   'FREE_USES_PER_ACCOUNT',
   'DAILY_FREE_USES',
+  'HOLD_DEFAULT_EXPIRES_IN_SECONDS',
+  'HOLD_MAX_EXPIRES_IN_SECONDS',
   'PURCHASE_PRICE_MINOR',
   'PURCHASE_USES',
   'STRIPE_API_PORT',
@@ -272,6 +324,14 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   }
   const env = plainToInstance(Env, picked, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false });
+  if (errors.length === 0 && env.HOLD_DEFAULT_EXPIRES_IN_SECONDS > env.HOLD_MAX_EXPIRES_IN_SECONDS) {
+    errors.push(
+      Object.assign(new ValidationError(), {
+        property: 'HOLD_DEFAULT_EXPIRES_IN_SECONDS',
+        constraints: { max: 'HOLD_DEFAULT_EXPIRES_IN_SECONDS must not be greater than HOLD_MAX_EXPIRES_IN_SECONDS' },
+      }),
+    );
+  }
   if (errors.length > 0) {
     const lines = errors.map(
       (e) =>

@@ -26,6 +26,16 @@ export type ErrorCode =
   | 'credit_exists'
   | 'idempotency_conflict'
   | 'balance_limit_exceeded'
+  // Holds and refunds
+  | 'hold_not_found'
+  | 'hold_exists'
+  | 'hold_captured'
+  | 'hold_released'
+  | 'hold_expired'
+  | 'capture_exceeds_hold'
+  | 'charge_not_found'
+  | 'charge_fully_refunded'
+  | 'refund_exceeds_charge'
   // API keys and operators
   | 'api_key_not_found'
   | 'api_key_not_rotatable'
@@ -41,10 +51,14 @@ export type ErrorCode =
   | 'purchase_not_found'
   | 'purchase_not_credited'
   | 'invalid_webhook_signature'
+  | 'invalid_webhook_payload'
   // Account administration
   | 'account_status_unchanged'
   | 'account_closed_final'
-  | 'adjustment_exists';
+  | 'adjustment_exists'
+  // The database (503 with Retry-After; see README "Errors and retries")
+  | 'database_unavailable'
+  | 'outcome_unknown';
 
 /** The HTTP status of each code. */
 export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
@@ -67,6 +81,15 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   credit_exists: 409,
   idempotency_conflict: 422,
   balance_limit_exceeded: 422,
+  hold_not_found: 404,
+  hold_exists: 409,
+  hold_captured: 409,
+  hold_released: 409,
+  hold_expired: 409,
+  capture_exceeds_hold: 400,
+  charge_not_found: 404,
+  charge_fully_refunded: 409,
+  refund_exceeds_charge: 400,
   api_key_not_found: 404,
   api_key_not_rotatable: 409,
   admin_user_not_found: 404,
@@ -80,7 +103,10 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   purchase_not_found: 404,
   purchase_not_credited: 409,
   invalid_webhook_signature: 400,
+  invalid_webhook_payload: 400,
   account_status_unchanged: 409,
   account_closed_final: 409,
   adjustment_exists: 409,
+  database_unavailable: 503,
+  outcome_unknown: 503,
 };
