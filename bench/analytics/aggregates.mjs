@@ -54,7 +54,7 @@ async function report(sql, params) {
 
 const day = (offset) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const [start, end] = [day(-(DAYS - 1)), day(0)];
-const aggregates = new DailyAggregates(dataSource);
+const aggregates = new DailyAggregates(dataSource, url);
 if (flags.includes('--reset')) {
   await pool.query(
     'TRUNCATE analytics_rollup_days, analytics_stale_days, analytics_usage_daily, analytics_revenue_daily, analytics_charged_accounts',

@@ -1,7 +1,12 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
+import { DATABASE_URL } from '../common/database/database.module.js';
+
+/** What the roll-up's queries run on: a TypeORM manager, or the roll-up's own connection. */
+type Queryable = { query(sql: string, params?: unknown[]): Promise<unknown> };
 
 /*
  * Daily aggregates (migration 1796130130699-DailyAnalyticsAggregates): a closed UTC day's usage and
@@ -34,6 +39,8 @@ const INLINE_DAYS = 3;
 const BACKGROUND_FIRST_RUN_MS = 30_000;
 const BACKGROUND_INTERVAL_MS = 10 * 60_000;
 const ROLLUP_WORK_MEM = '64MB';
+/** A roll-up statement may scan a month of a large ledger: not bound by the request path's timeout. */
+const ROLLUP_STATEMENT_TIMEOUT_MS = 15 * 60_000;
 
 const DAY_OF = `((created_at AT TIME ZONE 'UTC')::date)`;
 const CREDITED_DAY = `((credited_at AT TIME ZONE 'UTC')::date)`;
@@ -307,7 +314,10 @@ export class DailyAggregates implements OnApplicationBootstrap, OnApplicationShu
   private readonly queue: Array<[string, string]> = [];
   private stopped = false;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(DATABASE_URL) private readonly databaseUrl: string,
+  ) {}
 
   onApplicationBootstrap(): void {
     const tick = (): void => {
@@ -393,9 +403,34 @@ export class DailyAggregates implements OnApplicationBootstrap, OnApplicationShu
     return this.background;
   }
 
-  /** The pending closed days of [start, end] in one transaction under the lock; false if the lock is taken. */
-  private rollUp(start: string, end: string, wait = false): Promise<boolean> {
-    return this.db.transaction(async (m) => {
+  /**
+   * The pending closed days of [start, end] in one transaction under the lock; false if the lock is
+   * taken. On a connection of its own, outside the request pool: its statements may run for longer
+   * than the request path's statement timeout, and it never holds a connection a request is waiting for.
+   */
+  private async rollUp(start: string, end: string, wait = false): Promise<boolean> {
+    const client = new pg.Client({
+      connectionString: this.databaseUrl,
+      application_name: 'ciris-billing-analytics-rollup',
+      statement_timeout: ROLLUP_STATEMENT_TIMEOUT_MS,
+    });
+    await client.connect();
+    const m: Queryable = { query: async (sql, params) => (await client.query(sql, params)).rows as unknown };
+    try {
+      await client.query('BEGIN');
+      const done = await this.rollUpIn(m, start, end, wait);
+      await client.query('COMMIT');
+      return done;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private rollUpIn(m: Queryable, start: string, end: string, wait: boolean): Promise<boolean> {
+    return (async () => {
       const lock = wait ? `pg_advisory_xact_lock($1) IS NOT NULL` : `pg_try_advisory_xact_lock($1)`;
       const [{ locked }] = (await m.query(`SELECT ${lock} AS locked`, [ROLLUP_LOCK_KEY])) as Array<{ locked: boolean }>;
       if (!locked) return false;
@@ -412,11 +447,11 @@ export class DailyAggregates implements OnApplicationBootstrap, OnApplicationShu
         this.logger.log(`Daily analytics computed for ${days.length} day(s), ${days[0]} .. ${days[days.length - 1]}`);
       }
       return true;
-    });
+    })();
   }
 
   /** Computes [first, last]; `clear` when some of those days were computed before (their bits may be stale). */
-  private async rollUpDays(m: EntityManager, first: string, last: string, clear: boolean): Promise<void> {
+  private async rollUpDays(m: Queryable, first: string, last: string, clear: boolean): Promise<void> {
     // Stale marks first: a mark committed after this statement stays, and its day is recomputed later.
     await m.query(`DELETE FROM analytics_stale_days WHERE day BETWEEN $1::date AND $2::date`, [first, last]);
     await m.query(`DELETE FROM analytics_usage_daily WHERE day BETWEEN $1::date AND $2::date`, [first, last]);
@@ -436,11 +471,7 @@ export class DailyAggregates implements OnApplicationBootstrap, OnApplicationShu
     );
   }
 
-  private async pending(
-    m: EntityManager,
-    start: string,
-    end: string,
-  ): Promise<Array<{ day: string; computed: boolean }>> {
+  private async pending(m: Queryable, start: string, end: string): Promise<Array<{ day: string; computed: boolean }>> {
     return (await m.query(PENDING_SQL, [start, end])) as Array<{ day: string; computed: boolean }>;
   }
 
