@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
+import { DailyAggregates, REVENUE_FROM_AGGREGATES_SQL, USAGE_FROM_AGGREGATES_SQL } from './daily-aggregates.js';
 
 /** Inclusive UTC days, `YYYY-MM-DD`. */
 export interface DayRange {
@@ -152,17 +153,27 @@ SELECT d.day::text AS day,
 
 const REPORT_WORK_MEM = '64MB';
 
-/** The analytics reports: read-only aggregates over the ledger, computed in SQL. */
+/**
+ * The analytics reports: closed days from the daily aggregates (DailyAggregates), the days after them
+ * from the ledger, in one read-only statement. USAGE_SQL and REVENUE_SQL above are the same reports
+ * computed from the ledger alone: the reference the aggregates are tested against
+ * (test/analytics-aggregates.e2e-spec.ts, bench/analytics/aggregates.mjs).
+ */
 @Injectable()
 export class AnalyticsRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly aggregates: DailyAggregates,
+  ) {}
 
-  usageByDay(environment: KeyEnvironment, range: DayRange): Promise<UsageRow[]> {
-    return this.report(USAGE_SQL, [environment, range.start, range.end]);
+  async usageByDay(environment: KeyEnvironment, range: DayRange): Promise<UsageRow[]> {
+    const through = await this.aggregates.aggregatedThrough(range.start, range.end);
+    return this.report(USAGE_FROM_AGGREGATES_SQL, [environment, range.start, range.end, through]);
   }
 
-  revenueByDay(environment: KeyEnvironment, currency: string, range: DayRange): Promise<RevenueRow[]> {
-    return this.report(REVENUE_SQL, [environment, range.start, range.end, currency]);
+  async revenueByDay(environment: KeyEnvironment, currency: string, range: DayRange): Promise<RevenueRow[]> {
+    const through = await this.aggregates.aggregatedThrough(range.start, range.end);
+    return this.report(REVENUE_FROM_AGGREGATES_SQL, [environment, range.start, range.end, currency, through]);
   }
 
   /**

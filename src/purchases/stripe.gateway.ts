@@ -1,5 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
-import Stripe from 'stripe';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type Stripe from 'stripe';
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
 import { Env } from '../config/env.js';
 import {
@@ -25,32 +25,41 @@ export interface NewPaymentIntent {
  * The only place that talks to Stripe, through the official SDK. Built from {@link Env}: without a
  * secret key every call throws {@link PaymentProviderNotConfiguredError} (503). Host, port and
  * protocol can point the SDK at a local fake (tests), stripe-mock or an egress proxy.
+ *
+ * The SDK is loaded while the module initialises, and only when a secret key is configured: a
+ * service without payments does not pay its start-up time and memory (docs/performance.md).
  */
 @Injectable()
-export class StripeGateway {
+export class StripeGateway implements OnModuleInit {
   private readonly logger = new Logger(StripeGateway.name);
-  private readonly client: Stripe | null;
+  private client: Stripe | null = null;
+  private sdk?: typeof Stripe;
   /** Which of our environments the secret key's payments belong to (`sk_test_` → test). */
   readonly mode: KeyEnvironment | null;
 
   constructor(private readonly env: Env) {
     const key = env.STRIPE_SECRET_KEY;
     this.mode = key ? (/^(sk|rk)_live_/.test(key) ? 'live' : 'test') : null;
-    this.client = key
-      ? new Stripe(key, {
-          host: env.STRIPE_API_HOST,
-          port: env.STRIPE_API_PORT,
-          protocol: env.STRIPE_API_PROTOCOL,
-          maxNetworkRetries: 2, // safe: every create carries an idempotency key
-          timeout: 20_000,
-          telemetry: false,
-          appInfo: { name: 'ciris-billing' },
-        })
-      : null;
+  }
+
+  async onModuleInit(): Promise<void> {
+    const key = this.env.STRIPE_SECRET_KEY;
+    if (!key) return;
+    const sdk = (await import('stripe')).default;
+    this.sdk = sdk;
+    this.client = new sdk(key, {
+      host: this.env.STRIPE_API_HOST,
+      port: this.env.STRIPE_API_PORT,
+      protocol: this.env.STRIPE_API_PROTOCOL,
+      maxNetworkRetries: 2, // safe: every create carries an idempotency key
+      timeout: 20_000,
+      telemetry: false,
+      appInfo: { name: 'ciris-billing' },
+    });
   }
 
   get configured(): boolean {
-    return this.client !== null;
+    return this.mode !== null;
   }
 
   get publishableKey(): string | null {
@@ -82,7 +91,7 @@ export class StripeGateway {
     try {
       return await client.paymentIntents.retrieve(paymentId);
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') return null;
+      if (error instanceof this.sdk!.errors.StripeInvalidRequestError && error.code === 'resource_missing') return null;
       throw this.unavailable('retrieve PaymentIntent', error);
     }
   }
@@ -112,7 +121,7 @@ export class StripeGateway {
 
   private unavailable(what: string, error: unknown): PaymentProviderUnavailableError {
     const detail =
-      error instanceof Stripe.errors.StripeError
+      this.sdk && error instanceof this.sdk.errors.StripeError
         ? `${error.type}${error.code ? `/${error.code}` : ''}: ${error.message}`
         : String(error);
     this.logger.error(`Stripe: could not ${what}: ${detail}`);
