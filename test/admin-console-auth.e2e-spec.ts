@@ -272,7 +272,7 @@ describe('admin console: sign-in, MFA, sessions', () => {
           [op.id],
         )
       )[0].n,
-    ).toBe(2);
+    ).toBe(4); // missing token, wrong token, foreign Origin, cross-site fetch: each names the operator
   });
 
   it('keeps the two credentials apart: /v1 ignores the cookie, /admin/api refuses X-API-Key', async () => {
