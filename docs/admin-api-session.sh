@@ -36,7 +36,7 @@ for _ in $(seq 1 100); do curl -sf "$BASE/health/ready" >/dev/null && break; sle
 echo "listening on $BASE"
 
 say "Sign in: email + password → a pending login (cookie __Host-ciris_admin_pending)."
-run "curl -s -i -c $JAR -X POST $BASE/admin/api/auth/login -H 'Content-Type: application/json' -d '{\"email\":\"ops@example.com\",\"password\":\"correct horse battery staple\"}' | grep -iE '^(HTTP|set-cookie|content-security|cache-control)|state'"
+run "curl -s -i -c $JAR -X POST $BASE/admin/api/auth/login -H 'Content-Type: application/json' -d '{\"email\":\"ops@example.com\",\"password\":\"correct horse battery staple\"}' | grep -iE '^(HTTP|set-cookie|content-security|cache-control)|state' | sed -E 's/=[A-Za-z0-9_-]{43}/=<token>/'"
 
 say "First sign-in: enrol TOTP (QR code rendered as SVG by the server, plus the base32 secret)."
 ENROLL=$(curl -s -b "$JAR" -c "$JAR" -X POST "$BASE/admin/api/auth/mfa/enroll")
