@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal.js';
-import { AdjustmentsRepository } from '../billing/adjustments.repository.js';
-import { accountKeyOf, AccountsRepository } from '../billing/accounts.repository.js';
+import { apiKeyActor, type AuditActor } from '../audit/audit-actor.js';
+import type { Account } from '../billing/account.entity.js';
+import {
+  AdjustmentsRepository,
+  type AdjustmentRequest,
+  type AdjustmentRow,
+} from '../billing/adjustments.repository.js';
+import { accountKeyOf, AccountsRepository, type AccountKey } from '../billing/accounts.repository.js';
+import type { AccountStatus } from '../billing/account.entity.js';
+import { CreditsRepository, type ExistingCreditRow } from '../billing/credits.repository.js';
 import {
   AccountClosedError,
   AccountNotFoundError,
@@ -11,16 +19,22 @@ import {
   InsufficientCreditsError,
 } from '../billing/billing.errors.js';
 import type { AccountIdentityDto } from '../billing/dto/account-identity.dto.js';
-import { CreditsRepository, type ExistingCreditRow } from '../billing/credits.repository.js';
 import { rethrowAsDuplicate, violatedConstraint } from '../billing/postgres-errors.js';
-import { AccountStatusRepository } from './account-status.repository.js';
-import type { AccountStatus } from '../billing/account.entity.js';
-import { AdminAuditRepository, type AuditActor } from './admin-audit.repository.js';
+import { isoTimestamp } from '../common/time/clock.js';
+import type { CursorPosition } from '../common/pagination/cursor.js';
+import {
+  AccountLookupRepository,
+  type AccountSearch,
+  type AdminLedgerRow,
+  type CreditCheckRow,
+  type PurchaseRow,
+} from './account-lookup.repository.js';
+import { AccountStatusRepository, type StatusChangeOutcome } from './account-status.repository.js';
+import { AdminAuditRepository } from './admin-audit.repository.js';
 import { AccountClosedFinalError, AccountStatusUnchangedError, AdjustmentExistsError } from './account-admin.errors.js';
 import type { AccountStatusChangeDto, AccountStatusResponse } from './dto/account-status-change.dto.js';
 import type { AdjustmentResponse, CreateAdjustmentDto } from './dto/create-adjustment.dto.js';
 import type { AuditListResponse, ListAuditQueryDto } from './dto/list-audit.dto.js';
-import { isoTimestamp } from '../common/time/clock.js';
 
 /** Status transitions an admin may make. Closed is final: nothing leads out of it. */
 const TRANSITIONS: Record<'suspend' | 'reactivate' | 'close', { to: AccountStatus; from: AccountStatus[] }> = {
@@ -31,11 +45,14 @@ const TRANSITIONS: Record<'suspend' | 'reactivate' | 'close', { to: AccountStatu
 
 export type StatusAction = keyof typeof TRANSITIONS;
 
-const actorOf = (principal: Principal, requestId: string): AuditActor => ({
-  apiKeyId: principal.keyId,
-  apiKeyName: principal.keyName,
-  requestId,
-});
+const actorOf = (principal: Principal, requestId: string): AuditActor => apiKeyActor(principal, { requestId });
+
+/** A status change that happened: the account after it, its status before, the audit row. */
+export interface AppliedStatusChange {
+  previousStatus: AccountStatus;
+  account: NonNullable<StatusChangeOutcome['account']>;
+  auditId: string;
+}
 
 /**
  * billing:admin operations: account status changes and manual balance adjustments, each written
@@ -49,6 +66,7 @@ export class AccountAdminService {
     private readonly audit: AdminAuditRepository,
     private readonly accounts: AccountsRepository,
     private readonly credits: CreditsRepository,
+    private readonly lookup: AccountLookupRepository,
   ) {}
 
   async changeStatus(
@@ -58,29 +76,44 @@ export class AccountAdminService {
     dto: AccountStatusChangeDto,
     requestId: string,
   ): Promise<AccountStatusResponse> {
-    const transition = TRANSITIONS[action];
-    const { before, account, audit } = await this.statuses.changeStatus(
+    const { account, previousStatus, auditId } = await this.applyStatusChange(
       accountKeyOf(principal, id),
-      { action, ...transition, reason: dto.reason },
+      action,
+      dto.reason,
       actorOf(principal, requestId),
     );
-    if (!before) throw new AccountNotFoundError();
-    if (!account || !audit) {
-      if (before.status === transition.to) throw new AccountStatusUnchangedError(before.status);
-      throw new AccountClosedFinalError();
-    }
     return {
       account_id: account.id,
       oauth_provider: account.oauth_provider,
       external_id: account.external_id,
       status: account.status,
-      previous_status: before.status,
+      previous_status: previousStatus,
       status_reason: account.status_reason,
       balance_minor: Number(account.balance_minor),
       updated_at: isoTimestamp(account.updated_at),
-      audit_id: audit.id,
+      audit_id: auditId,
       request_id: requestId,
     };
+  }
+
+  /**
+   * Suspend, reactivate or close an account, with its audit row in the same statement — whoever
+   * acts (a billing:admin key, an operator in the console, the CLI).
+   */
+  async applyStatusChange(
+    key: AccountKey,
+    action: StatusAction,
+    reason: string,
+    actor: AuditActor,
+  ): Promise<AppliedStatusChange> {
+    const transition = TRANSITIONS[action];
+    const { before, account, audit } = await this.statuses.changeStatus(key, { action, ...transition, reason }, actor);
+    if (!before) throw new AccountNotFoundError();
+    if (!account || !audit) {
+      if (before.status === transition.to) throw new AccountStatusUnchangedError(before.status);
+      throw new AccountClosedFinalError();
+    }
+    return { previousStatus: before.status, account, auditId: audit.id };
   }
 
   async adjust(
@@ -89,40 +122,16 @@ export class AccountAdminService {
     dto: CreateAdjustmentDto,
     requestId: string,
   ): Promise<AdjustmentResponse> {
-    const key = accountKeyOf(principal, id);
-    const request = {
-      amountMinor: dto.amount_minor,
-      currency: dto.currency ?? null,
-      reason: dto.reason,
-      idempotencyKey: dto.idempotency_key,
-    };
-    let outcome;
-    try {
-      outcome = await this.adjustments.adjustBalance(key, request, actorOf(principal, requestId));
-    } catch (error) {
-      const constraint = violatedConstraint(error);
-      if (constraint === 'chk_accounts_balance_limit') throw new BalanceLimitExceededError();
-      return rethrowAsDuplicate(
-        error,
-        'uq_credits_idempotency',
-        () => this.credits.findByIdempotencyKey(key, dto.idempotency_key),
-        (existing) => this.throwDuplicate(existing, dto),
-      );
-    }
-    const { adjustment, existing, account } = outcome;
-    if (!account) throw new AccountNotFoundError();
-    if (existing) this.throwDuplicate(existing, dto);
-    if (!adjustment) {
-      if (account.status === 'closed') throw new AccountClosedError();
-      if (dto.currency && dto.currency !== account.currency) {
-        throw new CurrencyMismatchError(account.currency, dto.currency);
-      }
-      // What active holds do not reserve: a negative adjustment cannot take that (SPEC §11).
-      throw new InsufficientCreditsError(
-        Number(account.balance_minor) - Number(account.held_minor),
-        Math.abs(dto.amount_minor),
-      );
-    }
+    const adjustment = await this.adjustAccount(
+      accountKeyOf(principal, id),
+      {
+        amountMinor: dto.amount_minor,
+        currency: dto.currency ?? null,
+        reason: dto.reason,
+        idempotencyKey: dto.idempotency_key,
+      },
+      actorOf(principal, requestId),
+    );
     return {
       adjustment_id: adjustment.id,
       account_id: adjustment.account_id,
@@ -137,6 +146,72 @@ export class AccountAdminService {
       audit_id: adjustment.audit_id,
       request_id: requestId,
     };
+  }
+
+  /**
+   * A signed manual correction with its audit row in the same statement; never below zero,
+   * idempotent on the key (the same request again: 409 adjustment_exists; different: 422).
+   */
+  async adjustAccount(key: AccountKey, request: AdjustmentRequest, actor: AuditActor): Promise<AdjustmentRow> {
+    let outcome;
+    try {
+      outcome = await this.adjustments.adjustBalance(key, request, actor);
+    } catch (error) {
+      if (violatedConstraint(error) === 'chk_accounts_balance_limit') throw new BalanceLimitExceededError();
+      return rethrowAsDuplicate(
+        error,
+        'uq_credits_idempotency',
+        () => this.credits.findByIdempotencyKey(key, request.idempotencyKey),
+        (existing) => this.throwDuplicate(existing, request),
+      );
+    }
+    const { adjustment, existing, account } = outcome;
+    if (!account) throw new AccountNotFoundError();
+    if (existing) this.throwDuplicate(existing, request);
+    if (!adjustment) {
+      if (account.status === 'closed') throw new AccountClosedError();
+      if (request.currency && request.currency !== account.currency) {
+        throw new CurrencyMismatchError(account.currency, request.currency);
+      }
+      // What active holds do not reserve: a negative adjustment cannot take that (SPEC §11).
+      throw new InsufficientCreditsError(
+        Number(account.balance_minor) - Number(account.held_minor),
+        Math.abs(request.amountMinor),
+      );
+    }
+    return adjustment;
+  }
+
+  /** Accounts of one environment, newest first, keyset-paged (`limit + 1` rows). */
+  search(query: AccountSearch): Promise<Array<Account & { position: string }>> {
+    return this.lookup.search(query);
+  }
+
+  async findById(accountId: string): Promise<Account> {
+    const account = await this.lookup.findById(accountId);
+    if (!account) throw new AccountNotFoundError();
+    return account;
+  }
+
+  async ledger(
+    accountId: string,
+    filter: { type?: 'charge' | 'credit'; transactionType?: string; after: CursorPosition | null; limit: number },
+  ): Promise<AdminLedgerRow[]> {
+    await this.findById(accountId);
+    return this.lookup.ledger(accountId, filter);
+  }
+
+  async creditChecks(accountId: string, after: CursorPosition | null, limit: number): Promise<CreditCheckRow[]> {
+    await this.findById(accountId);
+    return this.lookup.creditChecks(accountId, after, limit);
+  }
+
+  recentPurchases(accountId: string, limit: number): Promise<PurchaseRow[]> {
+    return this.lookup.recentPurchases(accountId, limit);
+  }
+
+  dailyUses(accountId: string, startDay: string) {
+    return this.lookup.dailyUses(accountId, startDay);
   }
 
   /** The audit trail of one account (404 when the account does not exist in the key's environment). */
@@ -175,6 +250,8 @@ export class AccountAdminService {
         oauth_provider: r.oauth_provider,
         external_id: r.external_id,
         action: r.action,
+        actor_type: r.actor_type,
+        actor_label: r.actor_label,
         api_key_id: r.api_key_id,
         api_key_name: r.api_key_name,
         before: r.before,
@@ -188,12 +265,12 @@ export class AccountAdminService {
     };
   }
 
-  private throwDuplicate(existing: ExistingCreditRow, dto: CreateAdjustmentDto): never {
+  private throwDuplicate(existing: ExistingCreditRow, request: AdjustmentRequest): never {
     const sameParameters =
       existing.transaction_type === 'adjustment' &&
-      Number(existing.amount_minor) === dto.amount_minor &&
-      existing.description === dto.reason &&
-      (dto.currency === undefined || dto.currency === existing.currency);
+      Number(existing.amount_minor) === request.amountMinor &&
+      existing.description === request.reason &&
+      (request.currency === null || request.currency === existing.currency);
     if (!sameParameters) throw new IdempotencyConflictError();
     throw new AdjustmentExistsError(existing.id);
   }

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AnalyticsController } from './analytics.controller.js';
 import { AnalyticsRepository } from './analytics.repository.js';
 import { AnalyticsService } from './analytics.service.js';
+import { ConsoleAnalyticsRepository } from './console-analytics.repository.js';
 import { DAILY_AGGREGATE_ENTITIES } from './daily-aggregate.entities.js';
 import { DailyAggregates } from './daily-aggregates.js';
 
@@ -10,6 +11,7 @@ import { DailyAggregates } from './daily-aggregates.js';
 @Module({
   imports: [TypeOrmModule.forFeature(DAILY_AGGREGATE_ENTITIES)],
   controllers: [AnalyticsController],
-  providers: [AnalyticsService, AnalyticsRepository, DailyAggregates],
+  providers: [AnalyticsService, AnalyticsRepository, ConsoleAnalyticsRepository, DailyAggregates],
+  exports: [AnalyticsService],
 })
 export class AnalyticsModule {}

@@ -3,6 +3,9 @@ import { displayPrefix, generateApiKey, hashApiKey, type KeyEnvironment } from '
 import { Clock, DAY_MS } from '../common/time/clock.js';
 import { Env } from '../config/env.js';
 import { AdminUsersService } from '../admin-users/admin-users.service.js';
+import { CLI_ACTOR, type AuditActor } from '../audit/audit-actor.js';
+import { AuditRepository } from '../audit/audit.repository.js';
+import type { CursorPosition } from '../common/pagination/cursor.js';
 import { DEFAULT_AGENT_PERMISSIONS, isPermission, PERMISSIONS, type Permission } from './permissions.js';
 import type { ApiKey, ApiKeyStatus } from './api-key.entity.js';
 import { ApiKeyVerifier } from './api-key-verifier.js';
@@ -14,7 +17,7 @@ import {
   ApiKeyNotUpdatableError,
   InvalidPermissionError,
 } from './api-keys.errors.js';
-import { ApiKeysRepository } from './api-keys.repository.js';
+import { ApiKeysRepository, type ApiKeyListRow } from './api-keys.repository.js';
 
 export interface CreateApiKeyInput {
   name: string;
@@ -25,13 +28,18 @@ export interface CreateApiKeyInput {
   permissions?: string[];
   /** Omitted: `API_KEY_DEFAULT_EXPIRY_DAYS`; `null`: never expires (asked for explicitly). */
   expiresInDays?: number | null;
+  /** A fixed expiry instead of `expiresInDays` (`null`: never expires). */
+  expiresAt?: Date | null;
   rateLimitPerMinute?: number | null;
+  /** Who is acting, for the audit trail (default: the CLI). */
+  actor?: AuditActor;
 }
 
 /** What `updateApiKey` may change; omitted fields stay as they are, `null` clears. */
 export interface UpdateApiKeyInput {
   name?: string;
   description?: string | null;
+  permissions?: string[];
   rateLimitPerMinute?: number | null;
   /** From now; `null`: never expires. */
   expiresInDays?: number | null;
@@ -68,7 +76,16 @@ export interface ApiKeyView {
   lastUsedIp: string | null;
   gracePeriodUntil: Date | null;
   rotatedTo: string | null;
+  revokedAt: Date | null;
   rateLimitPerMinute: number | null;
+}
+
+/** A key with who created it and which key it replaced (console listings). */
+export interface ApiKeyRecord extends ApiKeyView {
+  createdByEmail: string | null;
+  rotatedFrom: string | null;
+  /** Keyset position (created_at with microseconds). */
+  position: string;
 }
 
 /** Returned once, at creation or rotation: the only time the plaintext exists outside the caller. */
@@ -82,6 +99,13 @@ export interface ListApiKeysFilter {
   status?: ApiKeyStatus;
   expiringWithinDays?: number;
   unusedForDays?: number;
+}
+
+export interface ApiKeyPageFilter extends ListApiKeysFilter {
+  /** Name (case-insensitive substring) or key prefix. */
+  search?: string;
+  after: CursorPosition | null;
+  limit: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -103,7 +127,47 @@ const toView = (k: ApiKey): ApiKeyView => ({
   lastUsedIp: k.lastUsedIp,
   gracePeriodUntil: k.gracePeriodUntil,
   rotatedTo: k.rotatedTo,
+  revokedAt: k.revokedAt,
   rateLimitPerMinute: k.rateLimitPerMinute,
+});
+
+const recordOf = (r: ApiKeyListRow): ApiKeyRecord => ({
+  keyId: r.id,
+  name: r.name,
+  description: r.description,
+  environment: r.environment,
+  keyPrefix: r.key_prefix,
+  permissions: r.permissions,
+  status: r.status,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  lastUsedAt: r.last_used_at,
+  lastUsedIp: r.last_used_ip,
+  gracePeriodUntil: r.grace_period_until,
+  rotatedTo: r.rotated_to,
+  revokedAt: r.revoked_at,
+  rateLimitPerMinute: r.rate_limit_per_minute,
+  createdByEmail: r.created_by_email,
+  rotatedFrom: r.rotated_from,
+  position: r.position,
+});
+
+const isoOrNull = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);
+
+/** What the audit trail keeps of a key: everything an admin can change or see, never the hash or key. */
+const snapshot = (k: ApiKey): Record<string, unknown> => ({
+  name: k.name,
+  description: k.description,
+  environment: k.environment,
+  key_prefix: k.keyPrefix,
+  permissions: k.permissions,
+  status: k.status,
+  expires_at: isoOrNull(k.expiresAt),
+  rate_limit_per_minute: k.rateLimitPerMinute,
+  grace_period_until: isoOrNull(k.gracePeriodUntil),
+  rotated_to: k.rotatedTo,
+  revoked_at: isoOrNull(k.revokedAt),
 });
 
 @Injectable()
@@ -112,6 +176,7 @@ export class ApiKeysService {
     private readonly keys: ApiKeysRepository,
     private readonly admins: AdminUsersService,
     private readonly verifier: ApiKeyVerifier,
+    private readonly audit: AuditRepository,
     private readonly clock: Clock,
     private readonly env: Env,
   ) {}
@@ -120,20 +185,43 @@ export class ApiKeysService {
     const permissions = this.checkPermissions(input.permissions ?? DEFAULT_AGENT_PERMISSIONS);
     const admin = await this.admins.getByRef(input.createdBy);
     const environment = input.environment ?? 'live';
-    const lifetime = this.lifetimeFor(input.expiresInDays);
+    const now = this.clock.now();
+    let lifetime: KeyLifetime;
+    let expiresAt: Date | null;
+    if (input.expiresAt !== undefined) {
+      this.checkExpiry(now, input.expiresAt, undefined);
+      expiresAt = input.expiresAt;
+      lifetime = {
+        source: 'requested',
+        days: expiresAt === null ? null : Math.ceil((expiresAt.getTime() - now.getTime()) / DAY_MS),
+      };
+    } else {
+      lifetime = this.lifetimeFor(input.expiresInDays);
+      expiresAt = lifetime.days === null ? null : new Date(now.getTime() + lifetime.days * DAY_MS);
+    }
     const plaintextKey = generateApiKey(environment);
-    const expiresAt = lifetime.days === null ? null : new Date(this.clock.now().getTime() + lifetime.days * DAY_MS);
-    const saved = await this.keys.insert({
-      name: input.name,
-      description: input.description ?? null,
-      environment,
-      keyPrefix: displayPrefix(plaintextKey),
-      keyHash: hashApiKey(plaintextKey),
-      permissions,
-      status: 'active',
-      createdBy: admin.id,
-      expiresAt,
-      rateLimitPerMinute: input.rateLimitPerMinute ?? null,
+    const saved = await this.keys.transaction(async (manager) => {
+      const key = await this.keys.insert(
+        {
+          name: input.name,
+          description: input.description ?? null,
+          environment,
+          keyPrefix: displayPrefix(plaintextKey),
+          keyHash: hashApiKey(plaintextKey),
+          permissions,
+          status: 'active',
+          createdBy: admin.id,
+          expiresAt,
+          rateLimitPerMinute: input.rateLimitPerMinute ?? null,
+        },
+        manager,
+      );
+      await this.audit.record(
+        input.actor ?? CLI_ACTOR,
+        { action: 'key.create', resourceType: 'api_key', resourceId: key.id, environment, after: snapshot(key) },
+        manager,
+      );
+      return key;
     });
     return { ...toView(saved), plaintextKey, lifetime };
   }
@@ -142,7 +230,8 @@ export class ApiKeysService {
    * Changes a key's name, description, rate limit or expiry. Written with a NOTIFY in the same
    * transaction, so every replica drops its cached copy and applies the change from its next request.
    */
-  async updateApiKey(keyId: string, changes: UpdateApiKeyInput): Promise<ApiKeyView> {
+  async updateApiKey(keyId: string, changes: UpdateApiKeyInput, actor: AuditActor = CLI_ACTOR): Promise<ApiKeyView> {
+    const permissions = changes.permissions === undefined ? undefined : this.checkPermissions(changes.permissions);
     const result = await this.keys.transaction(async (manager) => {
       const key = await this.keys.findByIdForUpdate(keyId, manager);
       if (!key) throw new ApiKeyNotFoundError(keyId);
@@ -150,6 +239,7 @@ export class ApiKeysService {
       const update: Partial<ApiKey> = {};
       if (changes.name !== undefined) update.name = changes.name;
       if (changes.description !== undefined) update.description = changes.description;
+      if (permissions !== undefined) update.permissions = permissions;
       if (changes.rateLimitPerMinute !== undefined) update.rateLimitPerMinute = changes.rateLimitPerMinute;
       const expiresAt =
         changes.expiresInDays !== undefined
@@ -161,7 +251,21 @@ export class ApiKeysService {
         this.checkExpiry(key.createdAt, expiresAt, changes.expiresInDays);
         update.expiresAt = expiresAt;
       }
-      if (Object.keys(update).length > 0) await this.keys.update(keyId, update, manager);
+      if (Object.keys(update).length > 0) {
+        await this.keys.update(keyId, update, manager);
+        await this.audit.record(
+          actor,
+          {
+            action: 'key.update',
+            resourceType: 'api_key',
+            resourceId: keyId,
+            environment: key.environment,
+            before: snapshot(key),
+            after: snapshot({ ...key, ...update }),
+          },
+          manager,
+        );
+      }
       return toView({ ...key, ...update });
     });
     this.verifier.invalidate();
@@ -193,14 +297,32 @@ export class ApiKeysService {
   }
 
   /** Effective on the next request on every replica (NOTIFY in the same transaction). */
-  async revokeApiKey(keyId: string): Promise<ApiKeyView> {
+  async revokeApiKey(keyId: string, options: { reason?: string; actor?: AuditActor } = {}): Promise<ApiKeyView> {
     const revoked = await this.keys.transaction(async (manager) => {
       const key = await this.keys.findByIdForUpdate(keyId, manager);
       if (!key) throw new ApiKeyNotFoundError(keyId);
       if (key.status !== 'revoked') {
-        const changes = { status: 'revoked' as const, revokedAt: this.clock.now() };
+        const before = snapshot(key);
+        const changes = {
+          status: 'revoked' as const,
+          revokedAt: this.clock.now(),
+          revokedReason: options.reason ?? null,
+        };
         await this.keys.update(keyId, changes, manager);
         Object.assign(key, changes);
+        await this.audit.record(
+          options.actor ?? CLI_ACTOR,
+          {
+            action: 'key.revoke',
+            resourceType: 'api_key',
+            resourceId: keyId,
+            environment: key.environment,
+            before,
+            after: snapshot(key),
+            reason: options.reason ?? null,
+          },
+          manager,
+        );
       }
       return key;
     });
@@ -213,11 +335,18 @@ export class ApiKeysService {
    * from now); the old one becomes `rotating` and keeps working until `gracePeriodUntil` (never
    * past its own expiry; 0 hours: revoked at once).
    */
-  async rotateApiKey(keyId: string, options: { gracePeriodHours?: number } = {}): Promise<GeneratedApiKey> {
+  async rotateApiKey(
+    keyId: string,
+    options: { gracePeriodHours?: number; gracePeriodSeconds?: number; actor?: AuditActor } = {},
+  ): Promise<GeneratedApiKey> {
+    const graceMs =
+      options.gracePeriodSeconds !== undefined
+        ? options.gracePeriodSeconds * 1000
+        : (options.gracePeriodHours ?? 24) * HOUR_MS;
     const result = await this.keys.transaction(async (manager) => {
       const old = await this.keys.findByIdForUpdate(keyId, manager);
       if (!old) throw new ApiKeyNotFoundError(keyId);
-      return this.rotateLocked(old, options.gracePeriodHours ?? 24, manager);
+      return this.rotateLocked(old, graceMs, manager, options.actor ?? CLI_ACTOR);
     });
     this.verifier.invalidate();
     return result.fresh;
@@ -240,7 +369,7 @@ export class ApiKeysService {
     for (;;) {
       const next = await this.keys.transaction(async (manager) => {
         const old = await this.keys.lockNextDue(due, manager);
-        return old ? this.rotateLocked(old, options.gracePeriodHours, manager) : undefined;
+        return old ? this.rotateLocked(old, options.gracePeriodHours * HOUR_MS, manager, CLI_ACTOR) : undefined;
       });
       if (!next) break;
       rotated.push(next);
@@ -249,14 +378,42 @@ export class ApiKeysService {
     return rotated;
   }
 
+  /** A page of keys, newest first, filtered in SQL (`limit + 1` rows: the extra one means "more"). */
+  async listPage(filter: ApiKeyPageFilter): Promise<ApiKeyRecord[]> {
+    const rows = await this.keys.listPage({ ...filter, now: this.clock.now() });
+    return rows.map(recordOf);
+  }
+
+  /** One key with its creator, and the whole rotation chain it belongs to (oldest first). */
+  async getApiKeyDetail(keyId: string): Promise<{ key: ApiKeyRecord; lineage: ApiKeyRecord[] }> {
+    const lineage = (await this.keys.lineage(keyId)).map(recordOf);
+    const key = lineage.find((k) => k.keyId === keyId);
+    if (!key) throw new ApiKeyNotFoundError(keyId);
+    return { key, lineage };
+  }
+
+  /** Keys of an environment by status, and the active ones expiring before `expiringBefore`. */
+  statusCounts(
+    environment: KeyEnvironment,
+    expiringBefore: Date,
+  ): Promise<{ active: number; rotating: number; revoked: number; expiring: number }> {
+    return this.keys.statusCounts(environment, this.clock.now(), expiringBefore);
+  }
+
   /** Keys that stop working within `days` (active keys expiring, rotating keys in grace), by environment. */
   countKeysStoppingWithin(days: number): Promise<Partial<Record<KeyEnvironment, number>>> {
     const now = this.clock.now();
     return this.keys.countStoppingBetween(now, new Date(now.getTime() + days * DAY_MS));
   }
 
-  private async rotateLocked(old: ApiKey, graceHours: number, manager: EntityManager): Promise<RotatedApiKey> {
+  private async rotateLocked(
+    old: ApiKey,
+    graceMs: number,
+    manager: EntityManager,
+    actor: AuditActor,
+  ): Promise<RotatedApiKey> {
     if (old.status !== 'active') throw new ApiKeyNotRotatableError(old.id, old.status);
+    const before = snapshot(old);
     const now = this.clock.now();
     const lifetimeMs = old.expiresAt === null ? null : old.expiresAt.getTime() - old.createdAt.getTime();
     let expiresAt = lifetimeMs === null ? null : new Date(now.getTime() + lifetimeMs);
@@ -280,13 +437,31 @@ export class ApiKeysService {
       },
       manager,
     );
-    let graceEnd = new Date(now.getTime() + graceHours * HOUR_MS);
+    let graceEnd = new Date(now.getTime() + graceMs);
     if (old.expiresAt !== null && old.expiresAt.getTime() < graceEnd.getTime()) graceEnd = old.expiresAt;
     const changes: Partial<ApiKey> =
-      graceHours > 0
+      graceMs > 0
         ? { status: 'rotating', gracePeriodUntil: graceEnd, rotatedTo: fresh.id }
         : { status: 'revoked', revokedAt: now, gracePeriodUntil: now, rotatedTo: fresh.id };
     await this.keys.update(old.id, changes, manager);
+    // One audit row for the rotation: the old key's before/after, naming the key that replaces it.
+    await this.audit.record(
+      actor,
+      {
+        action: 'key.rotate',
+        resourceType: 'api_key',
+        resourceId: old.id,
+        environment: old.environment,
+        before,
+        after: {
+          ...snapshot({ ...old, ...changes }),
+          new_key_id: fresh.id,
+          new_key_prefix: fresh.keyPrefix,
+          grace_period_seconds: graceMs / 1000,
+        },
+      },
+      manager,
+    );
     const days = expiresAt === null ? null : Math.round((expiresAt.getTime() - now.getTime()) / DAY_MS);
     return {
       fresh: { ...toView(fresh), plaintextKey, lifetime: { source: 'inherited', days } },

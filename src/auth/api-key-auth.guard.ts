@@ -3,7 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { Request, Response } from 'express';
 import { ApiKeyVerifier } from '../api-keys/api-key-verifier.js';
-import { MetricsService } from '../common/metrics/metrics.service.js';
+import { MetricsService, outcomeOf } from '../common/metrics/metrics.service.js';
+import { KeyUsageRecorder } from '../key-usage/key-usage.recorder.js';
 import { MissingApiKeyError } from './auth.errors.js';
 import { API_KEY_STRATEGY } from './api-key.strategy.js';
 import { AuthFailureThrottle } from './auth-failure-throttle.js';
@@ -24,6 +25,7 @@ export class ApiKeyAuthGuard extends AuthGuard(API_KEY_STRATEGY) {
     private readonly verifier: ApiKeyVerifier,
     private readonly metrics: MetricsService,
     private readonly throttle: AuthFailureThrottle,
+    private readonly usage: KeyUsageRecorder,
   ) {
     super();
   }
@@ -49,11 +51,15 @@ export class ApiKeyAuthGuard extends AuthGuard(API_KEY_STRATEGY) {
     if (error || !user) {
       const failure = error instanceof Error ? error : new MissingApiKeyError();
       this.metrics.authFailure(failure);
+      // Hourly failed-auth counters (reason, presented key prefix, client IP), flushed in batches.
+      this.usage.authFailed(outcomeOf(failure), context.switchToHttp().getRequest<Request>());
       throw failure;
     }
     const req = context.switchToHttp().getRequest<Request>();
     const principal = user as unknown as Principal;
     this.verifier.recordUse(principal.keyId, req.ip ?? null);
+    // Counted per key and outcome (ok, 402, 403, 429 …) when the response is sent; flushed in batches.
+    this.usage.trackRequest(principal.keyId, context.switchToHttp().getResponse<Response>());
     if (principal.expiresSoon && principal.stopsWorkingAt) {
       context
         .switchToHttp()

@@ -38,7 +38,7 @@ export type ErrorCode =
   | 'refund_exceeds_charge'
   // API keys and operators
   | 'api_key_not_found'
-  | 'api_key_not_rotatable'
+  | 'key_not_rotatable'
   | 'admin_user_not_found'
   | 'admin_user_exists'
   | 'invalid_permission'
@@ -58,7 +58,26 @@ export type ErrorCode =
   | 'adjustment_exists'
   // The database (503 with Retry-After; see README "Errors and retries")
   | 'database_unavailable'
-  | 'outcome_unknown';
+  | 'outcome_unknown'
+  // Admin console (docs/admin-console-api.md)
+  | 'admin_unauthenticated'
+  | 'admin_forbidden'
+  | 'csrf_failed'
+  | 'reauth_required'
+  | 'invalid_credentials'
+  | 'account_locked'
+  | 'too_many_requests'
+  | 'invalid_mfa_code'
+  | 'mfa_not_enrolled'
+  | 'mfa_already_enrolled'
+  | 'mfa_enrollment_not_started'
+  | 'invalid_setup_token'
+  | 'weak_password'
+  | 'last_super_admin'
+  | 'session_not_found'
+  | 'console_disabled'
+  | 'never_expiring_key_forbidden'
+  | 'confirmation_mismatch';
 
 /** The HTTP status of each code. */
 export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
@@ -91,7 +110,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   charge_fully_refunded: 409,
   refund_exceeds_charge: 400,
   api_key_not_found: 404,
-  api_key_not_rotatable: 409,
+  key_not_rotatable: 409,
   admin_user_not_found: 404,
   admin_user_exists: 409,
   invalid_permission: 422,
@@ -107,6 +126,24 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   account_status_unchanged: 409,
   account_closed_final: 409,
   adjustment_exists: 409,
+  admin_unauthenticated: 401,
+  admin_forbidden: 403,
+  csrf_failed: 403,
+  reauth_required: 403,
+  invalid_credentials: 401,
+  account_locked: 429,
+  too_many_requests: 429,
+  invalid_mfa_code: 401,
+  mfa_not_enrolled: 409,
+  mfa_already_enrolled: 409,
+  mfa_enrollment_not_started: 409,
+  invalid_setup_token: 401,
+  weak_password: 422,
+  last_super_admin: 409,
+  session_not_found: 404,
+  console_disabled: 404,
+  never_expiring_key_forbidden: 403,
+  confirmation_mismatch: 422,
   database_unavailable: 503,
   outcome_unknown: 503,
 };
