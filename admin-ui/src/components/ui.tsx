@@ -2,7 +2,7 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import type { AccountStatus, ApiKeySummary, AuditOutcome } from '../../../src/admin-console/contract.js';
-import { formatDateTime, formatMoney, formatRelative } from '../lib/format.js';
+import { formatDate, formatDateTime, formatMoney, formatRelative, formatShortDateTime } from '../lib/format.js';
 
 export function PageHeader(props: { title: string; subtitle?: ComponentChildren; actions?: ComponentChildren }) {
   return (
@@ -33,7 +33,7 @@ export function ErrorBanner(props: { message: string | null | undefined; onRetry
 export function Notice(props: { kind?: 'info' | 'warning' | 'success'; children: ComponentChildren }) {
   return (
     <div class={`banner banner-${props.kind ?? 'info'}`} role={props.kind === 'warning' ? 'alert' : 'status'}>
-      {props.children}
+      <div>{props.children}</div>
     </div>
   );
 }
@@ -101,9 +101,12 @@ export function KeyStatusBadge(props: { apiKey: ApiKeySummary; now?: Date }) {
     const until = key.grace_period_until;
     if (until && Date.parse(until) <= now.getTime()) return <Badge tone="red">rotated out</Badge>;
     return (
-      <Badge tone="amber" title={formatDateTime(until)}>
-        rotating until {formatDateTime(until)}
-      </Badge>
+      <span class="badge-stack">
+        <Badge tone="amber" title={`The old key works until ${formatDateTime(until)}`}>
+          rotating
+        </Badge>
+        <span class="muted small">until {formatShortDateTime(until)}</span>
+      </span>
     );
   }
   if (expires !== null && expires - now.getTime() < SOON_MS) {
@@ -131,9 +134,16 @@ export function EnvironmentBadge(props: { environment: string | null }) {
   return <Badge tone={props.environment === 'live' ? 'blue' : 'grey'}>{props.environment}</Badge>;
 }
 
-/** A timestamp in UTC with the relative time as a tooltip (or the reverse with `relative`). */
-export function Time(props: { iso: string | null | undefined; relative?: boolean }) {
+/** A timestamp in UTC with the relative time as a tooltip (or the reverse with `relative`, or only the day). */
+export function Time(props: { iso: string | null | undefined; relative?: boolean; dateOnly?: boolean }) {
   if (!props.iso) return <span class="muted">—</span>;
+  if (props.dateOnly) {
+    return (
+      <time dateTime={props.iso} title={`${formatDateTime(props.iso)} (${formatRelative(props.iso)})`}>
+        {formatDate(props.iso)}
+      </time>
+    );
+  }
   return props.relative ? (
     <time dateTime={props.iso} title={formatDateTime(props.iso, { seconds: true })}>
       {formatRelative(props.iso)}

@@ -52,6 +52,13 @@ export function formatDateTime(iso: string | null | undefined, options: { second
   return `${text.slice(0, options.seconds ? 19 : 16)} UTC`;
 }
 
+/** `12-01 18:05` (UTC): for badges and narrow columns, with the full time in a tooltip. */
+export function formatShortDateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? '—' : date.toISOString().slice(5, 16).replace('T', ' ');
+}
+
 /** `2026-12-01`. */
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '—';

@@ -91,7 +91,7 @@ export function AccountDetailPage(props: { id: string }) {
                 ) : null}
                 {can(me.user.role, 'accounts:close') && account.status !== 'closed' ? (
                   <button type="button" class="button danger-outline" onClick={() => setOpen('close')} data-testid="close-account">
-                    Close
+                    Close account
                   </button>
                 ) : null}
                 <Link class="button ghost" href={`/audit?resource_type=account&resource_id=${account.id}`}>

@@ -108,20 +108,21 @@ export function KeysPage() {
                   <th>Status</th>
                   <th>Last used</th>
                   <th>Expires</th>
-                  <th>Created by</th>
-                  <th class="num">7-day requests</th>
-                  <th class="num">Limit/min</th>
+                  <th class="num" title="Requests in the last 7 days">7 days</th>
+                  <th class="num" title="Rate limit, requests per minute">Limit</th>
                   {writable ? <th>Actions</th> : null}
                 </tr>
               </thead>
               <tbody>
                 {list.data.items.map((key) => (
                   <tr key={key.id} data-key-id={key.id}>
-                    <td>
+                    <td class="name-cell">
                       <Link href={`/keys/${key.id}`} class="strong">
                         {key.name}
                       </Link>
-                      {key.description ? <div class="muted small clip">{key.description}</div> : null}
+                      <div class="muted small ellipsis" title={key.description ?? undefined}>
+                        {key.description ? `${key.description} · ` : ''}by {key.created_by.email ?? 'unknown'}
+                      </div>
                     </td>
                     <td>
                       <Mono>{key.key_prefix}…</Mono>
@@ -140,17 +141,12 @@ export function KeysPage() {
                       <Time iso={key.last_used_at} relative />
                       {key.last_used_ip ? <div class="muted small">{key.last_used_ip}</div> : null}
                     </td>
-                    <td class="nowrap">{key.expires_at ? <Time iso={key.expires_at} /> : <span class="muted">never</span>}</td>
-                    <td class="clip">{key.created_by.email ?? '—'}</td>
+                    <td class="nowrap">{key.expires_at ? <Time iso={key.expires_at} dateOnly /> : <span class="muted">never</span>}</td>
                     <td class="num">{formatCount(key.requests_7d)}</td>
-                    <td class="num">{key.rate_limit_per_minute ?? <span class="muted">default</span>}</td>
+                    <td class="num">{key.rate_limit_per_minute ? `${formatCount(key.rate_limit_per_minute)}/min` : <span class="muted">default</span>}</td>
                     {writable ? (
-                      <td class="actions nowrap">
-                        {key.status !== 'revoked' ? (
-                          <button type="button" class="button small ghost" onClick={() => actions.edit(key)}>
-                            Edit
-                          </button>
-                        ) : null}
+                      <td>
+                        <div class="row-actions">
                         {key.status === 'active' ? (
                           <button type="button" class="button small" onClick={() => actions.rotate(key)} data-testid="rotate-key">
                             Rotate
@@ -161,6 +157,7 @@ export function KeysPage() {
                             Revoke
                           </button>
                         ) : null}
+                        </div>
                       </td>
                     ) : null}
                   </tr>
