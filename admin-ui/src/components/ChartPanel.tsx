@@ -67,7 +67,7 @@ export function ChartPanel(props: {
           borderColor: s.color,
           borderWidth: props.type === 'line' ? 2 : 0,
           pointRadius: props.type === 'line' ? 2 : 0,
-          tension: 0.2,
+          tension: 0,
         })),
       },
       options: {
