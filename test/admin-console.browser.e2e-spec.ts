@@ -319,7 +319,7 @@ describeInBrowser('admin console in Chromium', () => {
   });
 
   it('rotates with a grace period (both keys work), then immediately (the old key is refused)', async () => {
-    let row = await keyRow(page, liveKeyName);
+    const row = await keyRow(page, liveKeyName);
     await row.locator('[data-testid=rotate-key]').click();
     await page.waitForSelector('[data-testid=rotate-dialog]');
     const checked = await page.locator('input[name=grace]:checked').getAttribute('value');
@@ -341,7 +341,7 @@ describeInBrowser('admin console in Chromium', () => {
     expect((await creditCheck(rotated)).status).toBe(200);
 
     // Rotate the new key at once: it stops working, its successor works.
-    row = await keyRow(page, liveKeyName);
+    await keyRow(page, liveKeyName);
     await page.locator('[data-testid=keys-table] tbody tr', { hasText: 'active' }).first().locator('[data-testid=rotate-key]').click();
     await page.waitForSelector('[data-testid=rotate-dialog]');
     await page.check('input[name=grace][value="0"]');

@@ -27,7 +27,7 @@ const ENV_STORAGE_KEY = 'ciris-console-environment';
 
 interface Route {
   pattern: string;
-  render(params: Record<string, string>): JSX.Element;
+  render: (params: Record<string, string>) => JSX.Element;
 }
 
 const ROUTES: Route[] = [

@@ -5,7 +5,7 @@ export interface Loaded<T> {
   data: T | undefined;
   error: string | null;
   loading: boolean;
-  reload(): void;
+  reload: () => void;
 }
 
 /** Runs `load` when `deps` change; keeps the last data while reloading; ignores stale answers. */
@@ -40,8 +40,8 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
 export function useCursorPages(resetKey: string): {
   cursor: string | undefined;
   page: number;
-  next(cursor: string): void;
-  previous(): void;
+  next: (cursor: string) => void;
+  previous: () => void;
 } {
   const [stack, setStack] = useState<string[]>([]);
   const [key, setKey] = useState(resetKey);

@@ -6,10 +6,10 @@ export interface SessionState {
   me: AuthSessionResponse;
   /** The Live | Test switch: every page's data is of this environment. */
   environment: Environment;
-  setEnvironment(environment: Environment): void;
+  setEnvironment: (environment: Environment) => void;
   /** Re-reads /auth/me (after a password change, for example). */
-  refresh(): Promise<void>;
-  logout(): Promise<void>;
+  refresh: () => Promise<void>;
+  logout: () => Promise<void>;
 }
 
 export const SessionContext = createContext<SessionState | null>(null);

@@ -18,7 +18,7 @@ import { useSession } from '../session.js';
 import { Dialog } from './Dialog.js';
 import { ErrorBanner, Field, Mono, Notice } from './ui.js';
 
-export function StatusChangeDialog(props: { account: AccountDetail; action: 'suspend' | 'reactivate'; onClose(): void; onDone(): void }) {
+export function StatusChangeDialog(props: { account: AccountDetail; action: 'suspend' | 'reactivate'; onClose: () => void; onDone: () => void }) {
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
@@ -74,7 +74,7 @@ const KINDS: { value: AdjustmentKind; label: string }[] = [
   { value: 'other', label: 'Other' },
 ];
 
-export function AdjustBalanceDialog(props: { account: AccountDetail; onClose(): void; onDone(result: AdjustmentResponse): void }) {
+export function AdjustBalanceDialog(props: { account: AccountDetail; onClose: () => void; onDone: (result: AdjustmentResponse) => void }) {
   const { me } = useSession();
   const account = props.account;
   // Minted once, when the dialog opens: a double click or a retry after a timeout applies once.
@@ -160,7 +160,7 @@ export function AdjustBalanceDialog(props: { account: AccountDetail; onClose(): 
   );
 }
 
-export function CloseAccountDialog(props: { account: AccountDetail; onClose(): void; onDone(): void }) {
+export function CloseAccountDialog(props: { account: AccountDetail; onClose: () => void; onDone: () => void }) {
   const [typed, setTyped] = useState('');
   const [reason, setReason] = useState('');
   const [errors, setErrors] = useState<Record<string, string | null>>({});

@@ -8,7 +8,7 @@ let nextId = 0;
 
 export function Dialog(props: {
   title: string;
-  onRequestClose(): void;
+  onRequestClose: () => void;
   children: ComponentChildren;
   footer?: ComponentChildren;
   size?: 'normal' | 'wide';

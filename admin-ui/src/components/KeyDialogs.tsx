@@ -38,7 +38,7 @@ const PERMISSION_HELP: Record<Permission, string> = {
   'analytics:read': 'usage and revenue reports of every account',
 };
 
-function PermissionPicker(props: { value: string[]; onChange(value: string[]): void; error?: string | null }) {
+function PermissionPicker(props: { value: string[]; onChange: (value: string[]) => void; error?: string | null }) {
   return (
     <fieldset class="field">
       <legend>Permissions</legend>
@@ -69,7 +69,7 @@ function PermissionPicker(props: { value: string[]; onChange(value: string[]): v
   );
 }
 
-export function CreateKeyDialog(props: { onClose(): void; onCreated(result: CreateKeyResponse): void }) {
+export function CreateKeyDialog(props: { onClose: () => void; onCreated: (result: CreateKeyResponse) => void }) {
   const { me, environment } = useSession();
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
@@ -180,7 +180,7 @@ export function CreateKeyDialog(props: { onClose(): void; onCreated(result: Crea
  * URL, storage or a log. Closing without ticking "I have stored this key" asks first; leaving the
  * page asks the browser's beforeunload question; back/forward is held by the router's blocker.
  */
-export function ShowOnceDialog(props: { plaintext: string; apiKey: ApiKeySummary; title: string; onClose(): void; extra?: preact.ComponentChildren }) {
+export function ShowOnceDialog(props: { plaintext: string; apiKey: ApiKeySummary; title: string; onClose: () => void; extra?: preact.ComponentChildren }) {
   const [revealed, setRevealed] = useState(false);
   const [stored, setStored] = useState(false);
   const [confirming, setConfirming] = useState(false);
@@ -286,7 +286,7 @@ function CopySecretButton(props: { text: string; label: string; testId: string }
   );
 }
 
-export function RotateKeyDialog(props: { apiKey: ApiKeySummary; onClose(): void; onRotated(result: RotateKeyResponse): void }) {
+export function RotateKeyDialog(props: { apiKey: ApiKeySummary; onClose: () => void; onRotated: (result: RotateKeyResponse) => void }) {
   const [grace, setGrace] = useState(DEFAULT_GRACE_SECONDS);
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -341,7 +341,7 @@ export function recentlyUsed(key: ApiKeySummary, now: Date = new Date()): boolea
   return key.last_used_at !== null && now.getTime() - Date.parse(key.last_used_at) < 3_600_000;
 }
 
-export function RevokeKeyDialog(props: { apiKey: ApiKeySummary; onClose(): void; onRevoked(key: ApiKeySummary): void }) {
+export function RevokeKeyDialog(props: { apiKey: ApiKeySummary; onClose: () => void; onRevoked: (key: ApiKeySummary) => void }) {
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
@@ -391,7 +391,7 @@ export function RevokeKeyDialog(props: { apiKey: ApiKeySummary; onClose(): void;
   );
 }
 
-export function EditKeyDialog(props: { apiKey: ApiKeySummary; onClose(): void; onSaved(key: ApiKeySummary): void }) {
+export function EditKeyDialog(props: { apiKey: ApiKeySummary; onClose: () => void; onSaved: (key: ApiKeySummary) => void }) {
   const { me } = useSession();
   const key = props.apiKey;
   const [name, setName] = useState(key.name);

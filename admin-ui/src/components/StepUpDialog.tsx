@@ -8,7 +8,7 @@ import { checkTotpCode } from '../lib/validation.js';
 import { Dialog } from './Dialog.js';
 import { Field } from './ui.js';
 
-export function StepUpDialog(props: { onDone(ok: boolean): void; onExpired(): void }) {
+export function StepUpDialog(props: { onDone: (ok: boolean) => void; onExpired: () => void }) {
   const [code, setCode] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

@@ -163,7 +163,7 @@ export function Money(props: { minor: number; currency: string; signed?: boolean
   );
 }
 
-export function Pager(props: { page: number; nextCursor: string | null | undefined; onNext(cursor: string): void; onPrevious(): void }) {
+export function Pager(props: { page: number; nextCursor: string | null | undefined; onNext: (cursor: string) => void; onPrevious: () => void }) {
   if (props.page === 1 && !props.nextCursor) return null;
   return (
     <div class="pager">

@@ -22,7 +22,7 @@ const ROLES: { value: AdminRole; label: string; help: string }[] = [
   { value: 'super_admin', label: 'Super admin', help: 'also closes accounts and manages operators' },
 ];
 
-function InviteDialog(props: { onClose(): void; onInvited(result: InviteAdminResponse): void }) {
+function InviteDialog(props: { onClose: () => void; onInvited: (result: InviteAdminResponse) => void }) {
   const [email, setEmail] = useState('');
   const [fullName, setFullName] = useState('');
   const [role, setRole] = useState<AdminRole>('viewer');
@@ -73,7 +73,7 @@ function InviteDialog(props: { onClose(): void; onInvited(result: InviteAdminRes
   );
 }
 
-function EditOperatorDialog(props: { user: AdminUserSummary; onClose(): void; onDone(message: string): void }) {
+function EditOperatorDialog(props: { user: AdminUserSummary; onClose: () => void; onDone: (message: string) => void }) {
   const [role, setRole] = useState<AdminRole>(props.user.role);
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

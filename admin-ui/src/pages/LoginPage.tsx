@@ -22,7 +22,7 @@ export function AuthFrame(props: { children: preact.ComponentChildren }) {
   );
 }
 
-export function LoginPage(props: { expired: boolean; onSignedIn(session: AuthSessionResponse): void }) {
+export function LoginPage(props: { expired: boolean; onSignedIn: (session: AuthSessionResponse) => void }) {
   const [step, setStep] = useState<Step>('credentials');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');

@@ -17,7 +17,7 @@ export function svgDataUrl(svg: string): string {
   return `data:image/svg+xml;base64,${btoa(unescape(encodeURIComponent(svg)))}`;
 }
 
-export function MfaEnrollment(props: { onSignedIn(session: AuthSessionResponse): void }) {
+export function MfaEnrollment(props: { onSignedIn: (session: AuthSessionResponse) => void }) {
   const [enrolment, setEnrolment] = useState<MfaEnrollResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [code, setCode] = useState('');

@@ -9,7 +9,7 @@ import { navigate } from '../router.js';
 import { AuthFrame } from './LoginPage.js';
 import { MfaEnrollment } from './MfaEnrollment.js';
 
-export function SetupPage(props: { token: string; onSignedIn(session: AuthSessionResponse): void }) {
+export function SetupPage(props: { token: string; onSignedIn: (session: AuthSessionResponse) => void }) {
   const [password, setPassword] = useState('');
   const [repeat, setRepeat] = useState('');
   const [error, setError] = useState<string | null>(props.token ? null : 'This setup link is incomplete.');
