@@ -156,9 +156,11 @@ export function Time(props: { iso: string | null | undefined; relative?: boolean
 }
 
 export function Money(props: { minor: number; currency: string; signed?: boolean }) {
+  const text = formatMoney(props.minor, props.currency, { signed: props.signed });
+  const space = text.lastIndexOf(' ');
   return (
     <span class={`money ${props.signed && props.minor < 0 ? 'negative' : ''}`}>
-      {formatMoney(props.minor, props.currency, { signed: props.signed })}
+      {text.slice(0, space)} <span class="currency">{text.slice(space + 1)}</span>
     </span>
   );
 }
