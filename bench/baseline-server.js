@@ -32,7 +32,10 @@ const dayOf = (d) =>
 
 function send(res, status, body) {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -72,17 +75,34 @@ function readJson(req) {
 
 const str = (v) => (typeof v === 'string' ? v : null);
 const validIdentity = (b) =>
-  b && typeof b === 'object' && typeof b.oauth_provider === 'string' && b.oauth_provider.startsWith('oauth:') &&
-  typeof b.external_id === 'string' && b.external_id.length > 0;
+  b &&
+  typeof b === 'object' &&
+  typeof b.oauth_provider === 'string' &&
+  b.oauth_provider.startsWith('oauth:') &&
+  typeof b.external_id === 'string' &&
+  b.external_id.length > 0;
 
 async function creditCheck(key, body) {
   const values = [
-    key.environment, body.oauth_provider, body.external_id,
-    str(body.wa_id), str(body.tenant_id), str(body.customer_email), str(body.display_name), str(body.user_role), str(body.agent_id),
-    'USD', FREE_USES, DAILY_FREE_USES, today(), key.id, JSON.stringify(body.context ?? {}),
+    key.environment,
+    body.oauth_provider,
+    body.external_id,
+    str(body.wa_id),
+    str(body.tenant_id),
+    str(body.customer_email),
+    str(body.display_name),
+    str(body.user_role),
+    str(body.agent_id),
+    'USD',
+    FREE_USES,
+    DAILY_FREE_USES,
+    today(),
+    key.id,
+    JSON.stringify(body.context ?? {}),
   ];
   let { rows } = await pool.query({ name: 'baseline_credit_check', text: CREDIT_CHECK_SQL, values });
-  if (rows.length === 0) ({ rows } = await pool.query({ name: 'baseline_credit_check', text: CREDIT_CHECK_SQL, values }));
+  if (rows.length === 0)
+    ({ rows } = await pool.query({ name: 'baseline_credit_check', text: CREDIT_CHECK_SQL, values }));
   const a = rows[0];
   const active = a.status === 'active';
   const daily = dayOf(a.daily_free_uses_day) === values[12] ? a.daily_free_uses_remaining : a.daily_free_uses_limit;
@@ -106,28 +126,51 @@ async function charge(key, body) {
     name: 'baseline_charge',
     text: CHARGE_SQL,
     values: [
-      key.environment, body.oauth_provider, body.external_id, body.amount_minor, str(body.currency),
-      str(body.idempotency_key), body.description, JSON.stringify(body.metadata ?? {}), today(), key.id,
+      key.environment,
+      body.oauth_provider,
+      body.external_id,
+      body.amount_minor,
+      str(body.currency),
+      str(body.idempotency_key),
+      body.description,
+      JSON.stringify(body.metadata ?? {}),
+      today(),
+      key.id,
     ],
   });
   const { charge: c, existing, account } = rows[0];
   if (!account) return [404, { detail: 'Account not found' }];
   if (existing) return [409, { detail: 'Charge already exists', charge_id: existing.id }];
-  if (!c) return [402, { detail: `Insufficient credits. Balance: ${account.balance_minor}, Required: ${body.amount_minor}` }];
-  return [201, {
-    charge_id: c.id, account_id: c.account_id, amount_minor: Number(c.amount_minor), currency: c.currency,
-    balance_after: Number(c.balance_after), created_at: new Date(c.created_at).toISOString(),
-    description: c.description, metadata: c.metadata,
-  }];
+  if (!c)
+    return [402, { detail: `Insufficient credits. Balance: ${account.balance_minor}, Required: ${body.amount_minor}` }];
+  return [
+    201,
+    {
+      charge_id: c.id,
+      account_id: c.account_id,
+      amount_minor: Number(c.amount_minor),
+      currency: c.currency,
+      balance_after: Number(c.balance_after),
+      created_at: new Date(c.created_at).toISOString(),
+      description: c.description,
+      metadata: c.metadata,
+    },
+  ];
 }
 
 async function handle(req, res) {
   const url = req.url;
-  if (req.method === 'GET' && url === '/') return send(res, 200, { service: 'CIRIS Billing', version: '1.0.0', status: 'running' });
+  if (req.method === 'GET' && url === '/')
+    return send(res, 200, { service: 'CIRIS Billing', version: '1.0.0', status: 'running' });
   if (req.method === 'GET' && url === '/v1/billing/key') {
     const key = await authenticate(req, 'billing:read');
     if (!key) return send(res, 401, { detail: 'Authentication failed: Invalid API key' });
-    return send(res, 200, { key_id: key.id, name: key.name, environment: key.environment, permissions: key.permissions });
+    return send(res, 200, {
+      key_id: key.id,
+      name: key.name,
+      environment: key.environment,
+      permissions: key.permissions,
+    });
   }
   if (req.method === 'POST' && (url === '/v1/billing/credits/check' || url === '/v1/billing/charges')) {
     const isCharge = url === '/v1/billing/charges';
@@ -136,7 +179,12 @@ async function handle(req, res) {
     if (!key) return send(res, 401, { detail: 'Authentication failed: Invalid API key' });
     if (!validIdentity(body)) return send(res, 422, { detail: 'invalid body' });
     if (!isCharge) return send(res, 200, await creditCheck(key, body));
-    if (!Number.isInteger(body.amount_minor) || body.amount_minor < 1 || typeof body.description !== 'string' || !body.description) {
+    if (
+      !Number.isInteger(body.amount_minor) ||
+      body.amount_minor < 1 ||
+      typeof body.description !== 'string' ||
+      !body.description
+    ) {
       return send(res, 422, { detail: 'invalid body' });
     }
     const [status, out] = await charge(key, body);

@@ -37,7 +37,9 @@ const TARGETS = {
   startMs: 2000,
 };
 
-const LOAD_AT_START = loadavg().map((l) => l.toFixed(2)).join(' ');
+const LOAD_AT_START = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
@@ -100,7 +102,11 @@ function startProcess(label, args, env) {
   const logFile = join(logDir, 'output.log');
   const fd = openSync(logFile, 'w');
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', fd, fd],
+  });
   closeSync(fd);
   const output = () => {
     try {
@@ -169,46 +175,67 @@ function scenarios(apiKey) {
     {
       id: 'credit_check',
       title: 'credit check (POST /v1/billing/credits/check)',
-      requests: () => [{
-        method: 'POST', path: '/v1/billing/credits/check', headers: json,
-        setupRequest: (req) => ({
-          ...req,
-          body: JSON.stringify({
-            oauth_provider: PROVIDER, external_id: randomUser(),
-            context: { agent_id: 'bench-agent', channel_id: 'bench', request_id: `r${++seq}` },
+      requests: () => [
+        {
+          method: 'POST',
+          path: '/v1/billing/credits/check',
+          headers: json,
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({
+              oauth_provider: PROVIDER,
+              external_id: randomUser(),
+              context: { agent_id: 'bench-agent', channel_id: 'bench', request_id: `r${++seq}` },
+            }),
           }),
-        }),
-      }],
+        },
+      ],
     },
     {
       id: 'charge',
       title: 'charge, unique idempotency keys (POST /v1/billing/charges)',
-      requests: (server) => [{
-        method: 'POST', path: '/v1/billing/charges', headers: json,
-        setupRequest: (req) => ({
-          ...req,
-          body: JSON.stringify({
-            oauth_provider: PROVIDER, external_id: randomUser(), amount_minor: 1, currency: 'USD',
-            description: 'Agent message', idempotency_key: `${server}-${++seq}`,
-            metadata: { message_id: `m${seq}`, agent_id: 'bench-agent' },
+      requests: (server) => [
+        {
+          method: 'POST',
+          path: '/v1/billing/charges',
+          headers: json,
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({
+              oauth_provider: PROVIDER,
+              external_id: randomUser(),
+              amount_minor: 1,
+              currency: 'USD',
+              description: 'Agent message',
+              idempotency_key: `${server}-${++seq}`,
+              metadata: { message_id: `m${seq}`, agent_id: 'bench-agent' },
+            }),
           }),
-        }),
-      }],
+        },
+      ],
     },
     {
       id: 'hot_account',
       title: `charge, one hot account (${HOT_CONNECTIONS} connections)`,
       connections: HOT_CONNECTIONS,
-      requests: (server) => [{
-        method: 'POST', path: '/v1/billing/charges', headers: json,
-        setupRequest: (req) => ({
-          ...req,
-          body: JSON.stringify({
-            oauth_provider: PROVIDER, external_id: `hot-${server}`, amount_minor: 1, currency: 'USD',
-            description: 'Agent message', idempotency_key: `${server}-hot-${++seq}`,
+      requests: (server) => [
+        {
+          method: 'POST',
+          path: '/v1/billing/charges',
+          headers: json,
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({
+              oauth_provider: PROVIDER,
+              external_id: `hot-${server}`,
+              amount_minor: 1,
+              currency: 'USD',
+              description: 'Agent message',
+              idempotency_key: `${server}-hot-${++seq}`,
+            }),
           }),
-        }),
-      }],
+        },
+      ],
     },
     {
       id: 'auth_route',
@@ -274,7 +301,8 @@ async function verify(db, hotCounts) {
       charges_in_db: h.charges,
       total_uses: h.uses,
       balance_ok: h.balance === HOT_BALANCE - h.debited,
-      exact: h.charges >= acknowledged && h.charges <= sent && h.uses === h.charges && h.balance === HOT_BALANCE - h.debited,
+      exact:
+        h.charges >= acknowledged && h.charges <= sent && h.uses === h.charges && h.balance === HOT_BALANCE - h.debited,
     };
   });
   return { ...ledger.rows[0], credit_checks_recorded: checks.rows[0].n, hot: hotResults };
@@ -284,7 +312,19 @@ async function verify(db, hotCounts) {
 const fmt = (n, d = 0) => (n === null || n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
 
 function table(rows, extra) {
-  const head = ['scenario', 'service req/s', 'baseline req/s', 'ratio', 'svc p50/p99 ms', 'base p50/p99 ms', 'CPU us/req svc/base', 'non-2xx svc/base', 'svc peak RSS MB', 'target', 'met'];
+  const head = [
+    'scenario',
+    'service req/s',
+    'baseline req/s',
+    'ratio',
+    'svc p50/p99 ms',
+    'base p50/p99 ms',
+    'CPU us/req svc/base',
+    'non-2xx svc/base',
+    'svc peak RSS MB',
+    'target',
+    'met',
+  ];
   const body = rows.map((r) => [
     r.title,
     fmt(r.service.rps),
@@ -319,11 +359,17 @@ async function main() {
     const [servicePort, baselinePort] = [await freePort(), await freePort()];
     const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
     service = startProcess('service', [...nodeArgs, 'dist/main.js'], {
-      DATABASE_URL: url, PORT: String(servicePort), HOST: '127.0.0.1', NODE_ENV: 'production',
+      DATABASE_URL: url,
+      PORT: String(servicePort),
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
     });
     const startMs = await waitReady(service, servicePort);
     log(`service ready in ${startMs.toFixed(0)} ms (spawn to first 200 on GET /)`);
-    baseline = startProcess('baseline', ['bench/baseline-server.js'], { BENCH_DATABASE_URL: url, PORT: String(baselinePort) });
+    baseline = startProcess('baseline', ['bench/baseline-server.js'], {
+      BENCH_DATABASE_URL: url,
+      PORT: String(baselinePort),
+    });
     await waitReady(baseline, baselinePort);
 
     const ports = { service: servicePort, baseline: baselinePort };
@@ -340,9 +386,10 @@ async function main() {
       for (const server of order) {
         const warm = await drive(ports[server], scenario, server, WARMUP);
         let peakRss = 0;
-        const sampler = server === 'service'
-          ? setInterval(() => (peakRss = Math.max(peakRss, readStatusKb(service.child.pid, 'VmRSS'))), 100)
-          : undefined;
+        const sampler =
+          server === 'service'
+            ? setInterval(() => (peakRss = Math.max(peakRss, readStatusKb(service.child.pid, 'VmRSS'))), 100)
+            : undefined;
         const pid = (server === 'service' ? service : baseline).child.pid;
         const cpuBefore = cpuSeconds(pid);
         const result = await drive(ports[server], scenario, server, DURATION);
@@ -355,7 +402,9 @@ async function main() {
         row[server] = summarise(result);
         row[server].cpuUsPerReq = (cpu * 1e6) / Math.max(result.requests.total, 1);
         if (server === 'service') row.service.peakRssMb = peakRss / 1024;
-        log(`${scenario.id} ${server}: ${row[server].rps} req/s p99 ${row[server].p99} ms, ${fmt(row[server].cpuUsPerReq)} us CPU/req, non-2xx ${row[server].non2xx}`);
+        log(
+          `${scenario.id} ${server}: ${row[server].rps} req/s p99 ${row[server].p99} ms, ${fmt(row[server].cpuUsPerReq)} us CPU/req, non-2xx ${row[server].non2xx}`,
+        );
       }
       row.ratio = row.service.rps / row.baseline.rps;
       row.p99Factor = row.service.p99 / Math.max(row.baseline.p99, 1);
@@ -413,20 +462,30 @@ async function main() {
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(
       join(ROOT, 'bench', 'results', 'latest.json'),
-      `${JSON.stringify({
-        at: new Date().toISOString(),
-        node: process.version,
-        settings: { duration_s: DURATION, warmup_s: WARMUP, connections: CONNECTIONS, hot_connections: HOT_CONNECTIONS, accounts: ACCOUNTS },
-        database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
-        scenarios: rows,
-        auth_overhead_ratio: authOverhead,
-        hot_vs_charge_ratio: hot?.vsCharge ?? null,
-        service_peak_rss_mb: peakHwmMb,
-        service_start_to_ready_ms: startMs,
-        verification,
-        checks,
-        table: text,
-      }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          at: new Date().toISOString(),
+          node: process.version,
+          settings: {
+            duration_s: DURATION,
+            warmup_s: WARMUP,
+            connections: CONNECTIONS,
+            hot_connections: HOT_CONNECTIONS,
+            accounts: ACCOUNTS,
+          },
+          database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
+          scenarios: rows,
+          auth_overhead_ratio: authOverhead,
+          hot_vs_charge_ratio: hot?.vsCharge ?? null,
+          service_peak_rss_mb: peakHwmMb,
+          service_start_to_ready_ms: startMs,
+          verification,
+          checks,
+          table: text,
+        },
+        null,
+        2,
+      )}\n`,
     );
     if (!checks.ledger_equals_balances || !checks.no_negative_balance || !hotExact) process.exitCode = 1;
   } finally {

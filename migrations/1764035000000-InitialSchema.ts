@@ -82,9 +82,7 @@ export class InitialSchema1764035000000 implements MigrationInterface {
         CONSTRAINT chk_accounts_free_uses CHECK (free_uses_remaining >= 0 AND daily_free_uses_remaining >= 0),
         CONSTRAINT chk_accounts_oauth_provider CHECK (oauth_provider LIKE 'oauth:%')
       )`);
-    await q.query(
-      `CREATE UNIQUE INDEX uq_accounts_identity ON accounts (environment, oauth_provider, external_id)`,
-    );
+    await q.query(`CREATE UNIQUE INDEX uq_accounts_identity ON accounts (environment, oauth_provider, external_id)`);
     await q.query(`CREATE INDEX idx_accounts_created_at ON accounts (created_at)`);
 
     await q.query(`

@@ -1,17 +1,17 @@
 import { Module } from '@nestjs/common';
-import { AdminModule } from './admin/admin.module.js';
+import { AccountAdminModule } from './account-admin/account-admin.module.js';
 import { AdminUsersModule } from './admin-users/admin-users.module.js';
 import { AnalyticsModule } from './analytics/analytics.module.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BillingModule } from './billing/billing.module.js';
 import { DatabaseModule } from './common/database/database.module.js';
-import { HealthModule } from './common/health/health.module.js';
 import { LifecycleModule } from './common/lifecycle/graceful-shutdown.js';
 import { LoggingModule } from './common/logging/logging.module.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
 import { ClockModule } from './common/time/clock.module.js';
 import { AppConfigModule } from './config/config.module.js';
+import { OperationsModule } from './operations/operations.module.js';
 import { PurchasesModule } from './purchases/purchases.module.js';
 
 @Module({
@@ -27,9 +27,9 @@ import { PurchasesModule } from './purchases/purchases.module.js';
     AuthModule,
     BillingModule,
     PurchasesModule,
-    AdminModule,
+    AccountAdminModule,
     AnalyticsModule,
-    HealthModule,
+    OperationsModule,
   ],
 })
 export class AppModule {}

@@ -3,7 +3,7 @@ import { HttpErrorFilter } from './common/errors/http-error.filter.js';
 import { GracefulShutdown } from './common/lifecycle/graceful-shutdown.js';
 import { RequestLogger } from './common/logging/request-logger.js';
 import { MetricsService } from './common/metrics/metrics.service.js';
-import { setupOpenApi } from './common/openapi/openapi.js';
+import { setupOpenApi } from './openapi.setup.js';
 import { deferredJsonBodyParser, deferredRawBodyParser } from './common/validation/deferred-json-body.js';
 import { RequestValidationPipe } from './common/validation/request-validation.pipe.js';
 import { STRIPE_WEBHOOK_PATH } from './purchases/stripe-webhook.controller.js';

@@ -10,7 +10,9 @@ import { Env, InvalidEnvironmentError } from './config/env.js';
 async function bootstrap(): Promise<void> {
   // Imported here, not at the top: the configuration is validated while the module loads, and a
   // bad environment must end in one readable message (see the catch below), not a stack trace.
-  await (await import('./config/config.module.js')).configRoot;
+  await (
+    await import('./config/config.module.js')
+  ).configRoot;
   const { AppModule } = await import('./app.module.js');
   const app = await NestFactory.create(AppModule, { bodyParser: false, bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(PinoNestLogger));

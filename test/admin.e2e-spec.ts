@@ -47,7 +47,11 @@ describe('billing:admin (account status, adjustments, audit trail)', () => {
         const res = await post(agent, accountPath(user, action), { reason: 'abuse' });
         expect([res.status, res.body]).toEqual([403, denied]);
       }
-      const adj = await post(agent, accountPath(user, '/adjustments'), { amount_minor: 5, reason: 'x', idempotency_key: 'k' });
+      const adj = await post(agent, accountPath(user, '/adjustments'), {
+        amount_minor: 5,
+        reason: 'x',
+        idempotency_key: 'k',
+      });
       expect([adj.status, adj.body]).toEqual([403, denied]);
       const audit = await get(agent, accountPath(user, '/audit'));
       expect([audit.status, audit.body]).toEqual([403, denied]);
@@ -127,7 +131,11 @@ describe('billing:admin (account status, adjustments, audit trail)', () => {
       expect([ch.status, ch.body]).toEqual([403, { detail: 'Account is closed', code: 'account_closed' }]);
       const cr = await credit(user);
       expect([cr.status, cr.body]).toEqual([403, { detail: 'Account is closed', code: 'account_closed' }]);
-      const adj = await post(admin, accountPath(user, '/adjustments'), { amount_minor: 5, reason: 'x', idempotency_key: 'k' });
+      const adj = await post(admin, accountPath(user, '/adjustments'), {
+        amount_minor: 5,
+        reason: 'x',
+        idempotency_key: 'k',
+      });
       expect([adj.status, adj.body.code]).toEqual([403, 'account_closed']);
 
       const final = {
@@ -148,7 +156,11 @@ describe('billing:admin (account status, adjustments, audit trail)', () => {
       const user = await newAccount();
       expect((await post(admin, accountPath(user, '/suspend'), { reason: 'fraud review' })).status).toBe(200);
       const closed = await post(admin, accountPath(user, '/close'), { reason: 'fraud confirmed' });
-      expect(closed.body).toMatchObject({ status: 'closed', previous_status: 'suspended', status_reason: 'fraud confirmed' });
+      expect(closed.body).toMatchObject({
+        status: 'closed',
+        previous_status: 'suspended',
+        status_reason: 'fraud confirmed',
+      });
       expect((await check(user)).body.reason).toBe('Account closed');
     });
 
@@ -174,7 +186,11 @@ describe('billing:admin (account status, adjustments, audit trail)', () => {
       const liveAdmin = await t.createKey({ name: 'Live Admin', environment: 'live', permissions: ['billing:admin'] });
       const res = await post(liveAdmin, accountPath(user, '/suspend'), { reason: 'abuse' });
       expect([res.status, res.body.code]).toEqual([404, 'account_not_found']);
-      const adj = await post(liveAdmin, accountPath(user, '/adjustments'), { amount_minor: 5, reason: 'x', idempotency_key: 'k' });
+      const adj = await post(liveAdmin, accountPath(user, '/adjustments'), {
+        amount_minor: 5,
+        reason: 'x',
+        idempotency_key: 'k',
+      });
       expect(adj.status).toBe(404);
       expect((await get(agent, accountPath(user))).body).toMatchObject({ status: 'active', balance_minor: 100 });
     });
@@ -214,16 +230,23 @@ describe('billing:admin (account status, adjustments, audit trail)', () => {
 
       const tx = await get(agent, '/v1/billing/transactions', user);
       expect(tx.body.total_count).toBe(3);
-      const adjustments = tx.body.transactions.filter((r: { transaction_type: string }) => r.transaction_type === 'adjustment');
-      expect(adjustments.map((r: { amount_minor: number; balance_after: number; transaction_id: string }) => [
-        r.amount_minor,
-        r.balance_after,
-        r.transaction_id,
-      ])).toEqual([
+      const adjustments = tx.body.transactions.filter(
+        (r: { transaction_type: string }) => r.transaction_type === 'adjustment',
+      );
+      expect(
+        adjustments.map((r: { amount_minor: number; balance_after: number; transaction_id: string }) => [
+          r.amount_minor,
+          r.balance_after,
+          r.transaction_id,
+        ]),
+      ).toEqual([
         [-150, 0, down.body.adjustment_id],
         [50, 150, up.body.adjustment_id],
       ]);
-      const ledgerSum = tx.body.transactions.reduce((s: number, r: { balance_change_minor: number }) => s + r.balance_change_minor, 0);
+      const ledgerSum = tx.body.transactions.reduce(
+        (s: number, r: { balance_change_minor: number }) => s + r.balance_change_minor,
+        0,
+      );
       expect(ledgerSum).toBe(await balanceOf(user));
     });
 
@@ -240,7 +263,10 @@ describe('billing:admin (account status, adjustments, audit trail)', () => {
         adjustment_id: first.body.adjustment_id,
       });
       expect(repeat.headers['x-existing-credit-id']).toBe(first.body.adjustment_id);
-      const conflict = { detail: 'Idempotency key already used with different parameters', code: 'idempotency_conflict' };
+      const conflict = {
+        detail: 'Idempotency key already used with different parameters',
+        code: 'idempotency_conflict',
+      };
       for (const changed of [{ amount_minor: -41 }, { reason: 'Other' }, { currency: 'EUR' }]) {
         const res = await adjust(user, { ...body, ...changed });
         expect([res.status, res.body]).toEqual([422, conflict]);
@@ -259,11 +285,14 @@ describe('billing:admin (account status, adjustments, audit trail)', () => {
       const dupes = await Promise.all(Array.from({ length: 8 }, () => adjust(user, body)));
       expect(dupes.map((r) => r.status).sort()).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
       const created = dupes.find((r) => r.status === 201)!;
-      for (const r of dupes.filter((d) => d.status === 409)) expect(r.body.adjustment_id).toBe(created.body.adjustment_id);
+      for (const r of dupes.filter((d) => d.status === 409))
+        expect(r.body.adjustment_id).toBe(created.body.adjustment_id);
       expect(await balanceOf(user)).toBe(107);
 
       const debits = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => adjust(user, { amount_minor: -30, reason: 'Debit', idempotency_key: `debit-${i}` })),
+        Array.from({ length: 8 }, (_, i) =>
+          adjust(user, { amount_minor: -30, reason: 'Debit', idempotency_key: `debit-${i}` }),
+        ),
       );
       expect(debits.filter((r) => r.status === 201)).toHaveLength(3);
       expect(debits.filter((r) => r.status === 402)).toHaveLength(5);
@@ -305,13 +334,27 @@ describe('billing:admin (account status, adjustments, audit trail)', () => {
   describe('audit trail', () => {
     it('records every change with key id and name, before/after, reason and request id', async () => {
       const user = await newAccount(100);
-      const s = await post(admin, accountPath(user, '/suspend'), { reason: 'Spam' }, { 'X-Request-ID': 'req-suspend-1' });
+      const s = await post(
+        admin,
+        accountPath(user, '/suspend'),
+        { reason: 'Spam' },
+        { 'X-Request-ID': 'req-suspend-1' },
+      );
       expect(s.body.request_id).toBe('req-suspend-1');
-      const a = await post(admin, accountPath(user, '/adjustments'), { amount_minor: -30, reason: 'Spam refund', idempotency_key: 'a1' });
+      const a = await post(admin, accountPath(user, '/adjustments'), {
+        amount_minor: -30,
+        reason: 'Spam refund',
+        idempotency_key: 'a1',
+      });
       expect(a.body.request_id).toMatch(/^[0-9a-f-]{36}$/);
       await post(admin, accountPath(user, '/suspend'), { reason: 'no-op' }); // 409: not audited
       await post(admin, accountPath(user, '/adjustments'), { amount_minor: -999, reason: 'x', idempotency_key: 'a2' }); // 402
-      const r = await post(admin, accountPath(user, '/reactivate'), { reason: 'Cleared' }, { 'X-Request-ID': 'req-react-1' });
+      const r = await post(
+        admin,
+        accountPath(user, '/reactivate'),
+        { reason: 'Cleared' },
+        { 'X-Request-ID': 'req-react-1' },
+      );
       const c = await post(admin, accountPath(user, '/close'), { reason: 'Left' });
 
       const audit = await get(admin, accountPath(user, '/audit'));
@@ -319,7 +362,11 @@ describe('billing:admin (account status, adjustments, audit trail)', () => {
       expect(audit.body.total_count).toBe(4);
       expect(audit.body.has_more).toBe(false);
       const who = { api_key_id: admin.keyId, api_key_name: 'Ops Admin', environment: 'test' };
-      const identity = { oauth_provider: user.oauth_provider, external_id: user.external_id, account_id: s.body.account_id };
+      const identity = {
+        oauth_provider: user.oauth_provider,
+        external_id: user.external_id,
+        account_id: s.body.account_id,
+      };
       expect(audit.body.entries).toEqual([
         {
           ...who,
@@ -375,7 +422,11 @@ describe('billing:admin (account status, adjustments, audit trail)', () => {
       const all = await get(admin, '/v1/billing/admin/audit', { action: 'close', limit: 200 });
       expect(all.status).toBe(200);
       expect(all.body.entries.map((e: { audit_id: string }) => e.audit_id)).toContain(c.body.audit_id);
-      expect(all.body.entries.every((e: { action: string; environment: string }) => e.action === 'close' && e.environment === 'test')).toBe(true);
+      expect(
+        all.body.entries.every(
+          (e: { action: string; environment: string }) => e.action === 'close' && e.environment === 'test',
+        ),
+      ).toBe(true);
 
       const liveAdmin = await t.createKey({ name: 'Live Admin', environment: 'live', permissions: ['billing:admin'] });
       const live = await get(liveAdmin, '/v1/billing/admin/audit', { limit: 200 });
@@ -390,10 +441,12 @@ describe('billing:admin (account status, adjustments, audit trail)', () => {
     it('is append-only in the database', async () => {
       const user = await newAccount();
       const s = await post(admin, accountPath(user, '/suspend'), { reason: 'x' });
-      await expect(t.db.query(`UPDATE admin_audit_log SET reason = 'edited' WHERE id = $1`, [s.body.audit_id])).rejects.toThrow(
+      await expect(
+        t.db.query(`UPDATE admin_audit_log SET reason = 'edited' WHERE id = $1`, [s.body.audit_id]),
+      ).rejects.toThrow(/append-only/);
+      await expect(t.db.query(`DELETE FROM admin_audit_log WHERE id = $1`, [s.body.audit_id])).rejects.toThrow(
         /append-only/,
       );
-      await expect(t.db.query(`DELETE FROM admin_audit_log WHERE id = $1`, [s.body.audit_id])).rejects.toThrow(/append-only/);
     });
   });
 });

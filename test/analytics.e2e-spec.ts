@@ -20,10 +20,31 @@ const WINDOW_DAYS = Array.from({ length: 7 }, (_, i) => new Date(START_MS + i * 
 type Env = 'test' | 'live';
 type Funding = 'daily_free' | 'free' | 'balance';
 type CreditType = 'purchase' | 'grant' | 'refund' | 'adjustment';
-interface SeedAccount { id?: string; env: Env; currency: string; createdAt: string; external: string }
-interface SeedCharge { account: SeedAccount; amount: number; debit: number; funding: Funding; at: string }
-interface SeedCredit { account: SeedAccount; amount: number; type: CreditType; at: string }
-interface SeedCheck { account: SeedAccount; hasCredit: boolean; at: string }
+interface SeedAccount {
+  id?: string;
+  env: Env;
+  currency: string;
+  createdAt: string;
+  external: string;
+}
+interface SeedCharge {
+  account: SeedAccount;
+  amount: number;
+  debit: number;
+  funding: Funding;
+  at: string;
+}
+interface SeedCredit {
+  account: SeedAccount;
+  amount: number;
+  type: CreditType;
+  at: string;
+}
+interface SeedCheck {
+  account: SeedAccount;
+  hasCredit: boolean;
+  at: string;
+}
 
 /** Deterministic PRNG (mulberry32), so a failure reproduces. */
 function prng(seed: number): () => number {
@@ -39,14 +60,20 @@ function prng(seed: number): () => number {
 /** Offsets within a day that sit next to midnight on either side, plus a few ordinary ones. */
 const TIME_OF_DAY = [0, 1, 30 * 60_000, 9 * 3_600_000, 14 * 3_600_000 + 7_000, 23.5 * 3_600_000, DAY_MS - 1];
 
-interface DataSet { accounts: SeedAccount[]; charges: SeedCharge[]; credits: SeedCredit[]; checks: SeedCheck[] }
+interface DataSet {
+  accounts: SeedAccount[];
+  charges: SeedCharge[];
+  credits: SeedCredit[];
+  checks: SeedCheck[];
+}
 
 function generate(runId: string): DataSet {
   const rnd = prng(20010301);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const inWindow = (): string => new Date(START_MS + Math.floor(rnd() * 7) * DAY_MS + pick(TIME_OF_DAY)).toISOString();
   // Just outside the window on both sides: must never be counted.
-  const outside = (): string => pick(['2001-02-28T23:59:59.999Z', '2001-03-08T00:00:00.000Z', '2001-01-15T12:00:00.000Z']);
+  const outside = (): string =>
+    pick(['2001-02-28T23:59:59.999Z', '2001-03-08T00:00:00.000Z', '2001-01-15T12:00:00.000Z']);
   const data: DataSet = { accounts: [], charges: [], credits: [], checks: [] };
   const specs: Array<[Env, string]> = [
     ...Array.from({ length: 10 }, (): [Env, string] => ['test', 'USD']),
@@ -75,8 +102,15 @@ function generate(runId: string): DataSet {
     }
     for (let i = Math.floor(rnd() * 10); i > 0; i--) data.checks.push({ account, hasCredit: rnd() < 0.7, at: at() });
     // Keep balance = credits − debits ≥ 0: top up outside the window when the generated entries overdraw.
-    const net = sumOf(data.credits.filter((c) => c.account === account), (c) => c.amount) -
-      sumOf(data.charges.filter((c) => c.account === account), (c) => c.debit);
+    const net =
+      sumOf(
+        data.credits.filter((c) => c.account === account),
+        (c) => c.amount,
+      ) -
+      sumOf(
+        data.charges.filter((c) => c.account === account),
+        (c) => c.debit,
+      );
     if (net < 0) data.credits.push({ account, amount: -net, type: 'grant', at: '2001-01-10T00:00:00.000Z' });
   });
   return data;
@@ -87,8 +121,14 @@ const dayOf = (iso: string): string => new Date(iso).toISOString().slice(0, 10);
 
 async function insert(db: DataSource, data: DataSet): Promise<void> {
   for (const a of data.accounts) {
-    const credits = sumOf(data.credits.filter((c) => c.account === a), (c) => c.amount);
-    const debits = sumOf(data.charges.filter((c) => c.account === a), (c) => c.debit);
+    const credits = sumOf(
+      data.credits.filter((c) => c.account === a),
+      (c) => c.amount,
+    );
+    const debits = sumOf(
+      data.charges.filter((c) => c.account === a),
+      (c) => c.debit,
+    );
     const rows: Array<{ id: string }> = await db.query(
       `INSERT INTO accounts (environment, oauth_provider, external_id, currency, balance_minor, daily_free_uses_day,
                              created_at, updated_at)
@@ -102,7 +142,17 @@ async function insert(db: DataSource, data: DataSet): Promise<void> {
      SELECT x.account_id, a.environment, x.amount, x.debit, x.funding, a.currency, 'seed', 0, x.at
        FROM jsonb_to_recordset($1::jsonb) AS x(account_id uuid, amount bigint, debit bigint, funding text, at timestamptz)
        JOIN accounts a ON a.id = x.account_id`,
-    [JSON.stringify(data.charges.map((c) => ({ account_id: c.account.id, amount: c.amount, debit: c.debit, funding: c.funding, at: c.at })))],
+    [
+      JSON.stringify(
+        data.charges.map((c) => ({
+          account_id: c.account.id,
+          amount: c.amount,
+          debit: c.debit,
+          funding: c.funding,
+          at: c.at,
+        })),
+      ),
+    ],
   );
   await db.query(
     `INSERT INTO credits (account_id, environment, amount_minor, currency, transaction_type, description, balance_after, created_at)
@@ -154,7 +204,11 @@ function expectedRevenue(data: DataSet, env: Env, currency: string) {
     const credits = data.credits.filter(
       (c) => c.account.env === env && c.account.currency === currency && days.includes(dayOf(c.at)),
     );
-    const sum = (type: CreditType) => sumOf(credits.filter((c) => c.type === type), (c) => c.amount);
+    const sum = (type: CreditType) =>
+      sumOf(
+        credits.filter((c) => c.type === type),
+        (c) => c.amount,
+      );
     return {
       purchases: credits.filter((c) => c.type === 'purchase').length,
       purchase_amount_minor: sum('purchase'),
@@ -209,7 +263,13 @@ async function apiDrivenAccount(t: TestApp, data: DataSet): Promise<void> {
   const account: SeedAccount = { id, env: 'test', currency: 'USD', createdAt: at, external: user.external_id };
   data.accounts.push(account);
   data.checks.push({ account, hasCredit: true, at });
-  data.charges.push({ account, amount: 3, debit: Number(charge.balance_debit_minor), funding: charge.funding_source, at });
+  data.charges.push({
+    account,
+    amount: 3,
+    debit: Number(charge.balance_debit_minor),
+    funding: charge.funding_source,
+    at,
+  });
   data.credits.push({ account, amount: 50, type: 'grant', at }, { account, amount: -10, type: 'adjustment', at });
 }
 
@@ -315,7 +375,9 @@ describe('analytics ranges and permissions', () => {
       today,
     ]);
     expect(res.body.days.map((d: { date: string }) => d.date)).toEqual(
-      Array.from({ length: 30 }, (_, i) => new Date(Date.parse(res.body.start) + i * DAY_MS).toISOString().slice(0, 10)),
+      Array.from({ length: 30 }, (_, i) =>
+        new Date(Date.parse(res.body.start) + i * DAY_MS).toISOString().slice(0, 10),
+      ),
     );
     t.clock.advance(10 * DAY_MS);
     const later = await get('/v1/analytics/revenue');
@@ -337,7 +399,9 @@ describe('analytics ranges and permissions', () => {
       expect([tooLong.status, tooLong.body]).toEqual([
         422,
         {
-          detail: [{ loc: ['query', 'end'], msg: 'date range must not exceed 366 days', type: 'value_error.date_range' }],
+          detail: [
+            { loc: ['query', 'end'], msg: 'date range must not exceed 366 days', type: 'value_error.date_range' },
+          ],
           code: 'validation_error',
         },
       ]);

@@ -181,7 +181,11 @@ describe('API-key authentication and permissions (SPEC §2)', () => {
   });
 
   it('keeps public routes public', async () => {
-    expect((await request(t.http).get('/')).body).toEqual({ service: 'CIRIS Billing', version: '1.0.0', status: 'running' });
+    expect((await request(t.http).get('/')).body).toEqual({
+      service: 'CIRIS Billing',
+      version: '1.0.0',
+      status: 'running',
+    });
     expect((await request(t.http).get('/health')).body).toEqual({ status: 'healthy', database: 'connected' });
   });
 });
@@ -202,7 +206,13 @@ describe('per-key rate limit', () => {
     }
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
     const res = await request(t.http).post(CHECK).set('X-API-Key', limited.plaintextKey).send(newUser());
-    expect(res.body).toEqual({ detail: 'Rate limit exceeded: 3 requests per minute for this API key', code: 'rate_limited' });
+    expect(res.body).toEqual({
+      detail: 'Rate limit exceeded: 3 requests per minute for this API key',
+      code: 'rate_limited',
+    });
+    // When the minute's window frees a request: between 1 and 60 seconds from now.
+    const retryAfter = Number(res.headers['retry-after']);
+    expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
     expect((await request(t.http).post(CHECK).set('X-API-Key', other.plaintextKey).send(newUser())).status).toBe(200);
   });
 });

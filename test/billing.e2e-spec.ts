@@ -20,7 +20,11 @@ describe('Accounts, credit checks, charges, credits and the ledger (SPEC §3–6
     await t.close();
   });
 
-  const post = (path: string, body: unknown, k = key) => request(t.http).post(path).set('X-API-Key', k).send(body as object);
+  const post = (path: string, body: unknown, k = key) =>
+    request(t.http)
+      .post(path)
+      .set('X-API-Key', k)
+      .send(body as object);
   const get = (path: string, k = key) => request(t.http).get(path).set('X-API-Key', k);
   const account = (u: { oauth_provider: string; external_id: string }, k = key) =>
     get(`/v1/billing/accounts/${encodeURIComponent(u.oauth_provider)}/${encodeURIComponent(u.external_id)}`, k);
@@ -90,7 +94,12 @@ describe('Accounts, credit checks, charges, credits and the ledger (SPEC §3–6
 
   describe('credit check', () => {
     it('creates the account when unknown and answers with every field', async () => {
-      const u = { ...newUser(), wa_id: 'wa-test-001', tenant_id: 'tenant-acme', context: { agent_id: 'a1', source: 'x' } };
+      const u = {
+        ...newUser(),
+        wa_id: 'wa-test-001',
+        tenant_id: 'tenant-acme',
+        context: { agent_id: 'a1', source: 'x' },
+      };
       const res = await post('/v1/billing/credits/check', u);
       expect(res.status).toBe(200);
       expect(res.body).toEqual({
@@ -192,7 +201,10 @@ describe('Accounts, credit checks, charges, credits and the ledger (SPEC §3–6
       for (let i = 0; i < 12; i++) await charge(u, { amount_minor: 1 });
       const res = await charge(u, { amount_minor: 51 });
       expect(res.status).toBe(402);
-      expect(res.body).toEqual({ detail: 'Insufficient credits. Balance: 50, Required: 51', code: 'insufficient_credits' });
+      expect(res.body).toEqual({
+        detail: 'Insufficient credits. Balance: 50, Required: 51',
+        code: 'insufficient_credits',
+      });
       expect((await account(u)).body).toMatchObject({ balance_minor: 50, total_uses: 12 });
       expect((await charge(u, { amount_minor: 50 })).body.balance_after).toBe(0);
     });
@@ -245,7 +257,11 @@ describe('Accounts, credit checks, charges, credits and the ledger (SPEC §3–6
       const repeat = await charge(u, { idempotency_key: 'same' });
       expect(repeat.status).toBe(409);
       expect(repeat.headers['x-existing-charge-id']).toBe(first.body.charge_id);
-      expect(repeat.body).toEqual({ detail: 'Charge already exists', code: 'charge_exists', charge_id: first.body.charge_id });
+      expect(repeat.body).toEqual({
+        detail: 'Charge already exists',
+        code: 'charge_exists',
+        charge_id: first.body.charge_id,
+      });
       for (const other of [{ amount_minor: 101 }, { description: 'Other' }, { currency: 'EUR' }]) {
         const res = await charge(u, { idempotency_key: 'same', ...other });
         expect(res.status).toBe(422);
@@ -315,7 +331,12 @@ describe('Accounts, credit checks, charges, credits and the ledger (SPEC §3–6
       expect(all.body.total_count).toBe(15);
       expect(all.body.has_more).toBe(false);
       const entries = all.body.transactions as Array<Record<string, unknown>>;
-      expect(entries[0]).toMatchObject({ type: 'charge', amount_minor: -23, balance_change_minor: -23, funding_source: 'balance' });
+      expect(entries[0]).toMatchObject({
+        type: 'charge',
+        amount_minor: -23,
+        balance_change_minor: -23,
+        funding_source: 'balance',
+      });
       expect(entries[14]).toMatchObject({ type: 'credit', transaction_type: 'grant', amount_minor: 1000 });
       const times = entries.map((e) => Date.parse(e.created_at as string));
       expect([...times].sort((a, b) => b - a)).toEqual(times);
@@ -329,7 +350,9 @@ describe('Accounts, credit checks, charges, credits and the ledger (SPEC §3–6
       expect(page.body.transactions).toHaveLength(5);
       expect(page.body.has_more).toBe(false);
       expect(page.body.transactions[0].transaction_id).toBe(entries[10].transaction_id);
-      const first = await get(`/v1/billing/transactions?oauth_provider=${u.oauth_provider}&external_id=${u.external_id}&limit=5`);
+      const first = await get(
+        `/v1/billing/transactions?oauth_provider=${u.oauth_provider}&external_id=${u.external_id}&limit=5`,
+      );
       expect(first.body.has_more).toBe(true);
     });
 
@@ -356,7 +379,10 @@ describe('Accounts, credit checks, charges, credits and the ledger (SPEC §3–6
       const live = await post('/v1/billing/accounts', u, liveKey);
       expect(live.body.balance_minor).toBe(0);
       expect(live.body.account_id).not.toBe((await account(u, key)).body.account_id);
-      const tx = await get(`/v1/billing/transactions?oauth_provider=${u.oauth_provider}&external_id=${u.external_id}`, liveKey);
+      const tx = await get(
+        `/v1/billing/transactions?oauth_provider=${u.oauth_provider}&external_id=${u.external_id}`,
+        liveKey,
+      );
       expect(tx.body.total_count).toBe(0);
     });
   });
@@ -456,7 +482,11 @@ describe('Accounts, credit checks, charges, credits and the ledger (SPEC §3–6
       const noJson = await request(t.http).post('/v1/billing/credits/check').set('X-API-Key', key).send('plain');
       expect(noJson.status).toBe(422);
       const u = newUser();
-      const res = await post('/v1/billing/credits/check', { ...u, context: { source: 'x', nested: { a: 1 } }, surprise: true });
+      const res = await post('/v1/billing/credits/check', {
+        ...u,
+        context: { source: 'x', nested: { a: 1 } },
+        surprise: true,
+      });
       expect(res.status).toBe(200);
     });
 

@@ -52,7 +52,8 @@ async function fails(args: string[], input?: string): Promise<string> {
   return r.stderr.trimEnd();
 }
 
-const json = async <T = Record<string, unknown>>(args: string[]): Promise<T> => JSON.parse(await ok([...args, '--json'])) as T;
+const json = async <T = Record<string, unknown>>(args: string[]): Promise<T> =>
+  JSON.parse(await ok([...args, '--json'])) as T;
 
 describe('operator CLI (node dist/cli)', () => {
   let t: TestApp;
@@ -74,7 +75,15 @@ describe('operator CLI (node dist/cli)', () => {
   }
 
   const createKey = (...extra: string[]) =>
-    json<{ key_id: string; plaintext_key: string }>(['key', 'create', '--name', 'CLI Agent', '--created-by', adminEmail, ...extra]);
+    json<{ key_id: string; plaintext_key: string }>([
+      'key',
+      'create',
+      '--name',
+      'CLI Agent',
+      '--created-by',
+      adminEmail,
+      ...extra,
+    ]);
 
   /** A key made in-process, for tests whose subject is another command. */
   const serviceKey = async () => {
@@ -113,7 +122,9 @@ describe('operator CLI (node dist/cli)', () => {
       stderr: 'error: Database unreachable (ECONNREFUSED): check DATABASE_URL or start the service\n',
     });
     expect(missing).toBe("error: required option '--created-by <admin>' not specified");
-    expect(badGrace).toBe('error: Invalid value for --grace-period-hours: "soon" (expected a number of hours from 0 to 8760)');
+    expect(badGrace).toBe(
+      'error: Invalid value for --grace-period-hours: "soon" (expected a number of hours from 0 to 8760)',
+    );
     expect(badId).toBe('error: Invalid key id "not-a-uuid": expected a UUID as shown by `node dist/cli key list`');
   });
 
@@ -127,9 +138,13 @@ describe('operator CLI (node dist/cli)', () => {
       ['create-admin', '--email', email, '--name', 'System Administrator', '--role', 'super_admin', '--password-stdin'],
       'YourSecurePassword123!\n',
     );
-    const match = new RegExp(`^✅ Admin user created: ${email}\\n   User ID: (${UUID})\\n   Role: super_admin\\n$`).exec(out);
+    const match = new RegExp(
+      `^✅ Admin user created: ${email}\\n   User ID: (${UUID})\\n   Role: super_admin\\n$`,
+    ).exec(out);
     expect(match).not.toBeNull();
-    const [row] = await t.db.query('SELECT email, full_name, role, password_hash FROM admin_users WHERE id = $1', [match![1]]);
+    const [row] = await t.db.query('SELECT email, full_name, role, password_hash FROM admin_users WHERE id = $1', [
+      match![1],
+    ]);
     expect(row).toMatchObject({ email, full_name: 'System Administrator', role: 'super_admin' });
     expect(row.password_hash).toMatch(/^\$argon2id\$/);
 
@@ -155,8 +170,22 @@ describe('operator CLI (node dist/cli)', () => {
   });
 
   it("key create prints the guide's Step 3 block; the key authenticates; key revoke stops it on the next request", async () => {
-    const out = await ok(['key', 'create', '--name', 'Production Agent', '--created-by', adminEmail, '--env', 'test',
-      '--description', 'Main CIRIS Agent', '--permission', 'billing:read', '--permission', 'billing:write']);
+    const out = await ok([
+      'key',
+      'create',
+      '--name',
+      'Production Agent',
+      '--created-by',
+      adminEmail,
+      '--env',
+      'test',
+      '--description',
+      'Main CIRIS Agent',
+      '--permission',
+      'billing:read',
+      '--permission',
+      'billing:write',
+    ]);
     const block = new RegExp(
       [
         `^${RULE}`,
@@ -199,7 +228,18 @@ describe('operator CLI (node dist/cli)', () => {
   it('refuses unknown permissions (listing the valid ones), unknown admins and unknown key ids', async () => {
     const id = crypto.randomUUID();
     const results = await Promise.all([
-      fails(['key', 'create', '--name', 'x', '--created-by', adminEmail, '--permission', 'billing:read', '--permission', 'billing:raed']),
+      fails([
+        'key',
+        'create',
+        '--name',
+        'x',
+        '--created-by',
+        adminEmail,
+        '--permission',
+        'billing:read',
+        '--permission',
+        'billing:raed',
+      ]),
       fails(['key', 'create', '--name', 'x', '--created-by', 'nobody@example.com']),
       fails(['key', 'rotate', id]),
     ]);
@@ -211,9 +251,22 @@ describe('operator CLI (node dist/cli)', () => {
   });
 
   it('key create --expires-in-days is honoured at request time', async () => {
-    const key = await createKey('--env', 'test', '--expires-in-days', '1', '--permission', 'billing:read,analytics:read');
-    expect(key).toMatchObject({ environment: 'test', status: 'active', permissions: ['billing:read', 'analytics:read'] });
-    expect(Math.abs(Date.parse(String((key as Record<string, unknown>).expires_at)) - Date.now() - 86_400_000)).toBeLessThan(60_000);
+    const key = await createKey(
+      '--env',
+      'test',
+      '--expires-in-days',
+      '1',
+      '--permission',
+      'billing:read,analytics:read',
+    );
+    expect(key).toMatchObject({
+      environment: 'test',
+      status: 'active',
+      permissions: ['billing:read', 'analytics:read'],
+    });
+    expect(
+      Math.abs(Date.parse(String((key as Record<string, unknown>).expires_at)) - Date.now() - 86_400_000),
+    ).toBeLessThan(60_000);
     expect((await check(key.plaintext_key)).status).toBe(200);
     t.clock.advance(2 * 86_400_000);
     const res = await check(key.plaintext_key);
@@ -256,14 +309,18 @@ describe('operator CLI (node dist/cli)', () => {
   it('key rotate --grace-period-hours 0 revokes the old key at once; a revoked key cannot be rotated', async () => {
     const old = await serviceKey();
     expect((await check(old.plaintext_key)).status).toBe(200);
-    const rotated = await json<{ key_id: string; plaintext_key: string; rotated_from: { key_id: string; status: string } }>(
-      ['key', 'rotate', old.key_id, '--grace-period-hours', '0'],
-    );
+    const rotated = await json<{
+      key_id: string;
+      plaintext_key: string;
+      rotated_from: { key_id: string; status: string };
+    }>(['key', 'rotate', old.key_id, '--grace-period-hours', '0']);
     expect(rotated.plaintext_key).toMatch(new RegExp(`^${KEY}$`));
     expect(rotated.rotated_from).toMatchObject({ key_id: old.key_id, status: 'revoked' });
     await eventually401(old.plaintext_key, 'Authentication failed: API key revoked');
     expect((await check(rotated.plaintext_key)).status).toBe(200);
-    expect(await fails(['key', 'rotate', old.key_id])).toBe(`error: API key ${old.key_id} is revoked and cannot be rotated`);
+    expect(await fails(['key', 'rotate', old.key_id])).toBe(
+      `error: API key ${old.key_id} is revoked and cannot be rotated`,
+    );
   });
 
   it('key list shows last_used_at within seconds of use, filters, and never shows a key or hash', async () => {
@@ -284,7 +341,12 @@ describe('operator CLI (node dist/cli)', () => {
     ]);
     const listed = JSON.parse(asJson) as Array<Record<string, unknown>>;
     const mine = listed.find((k) => k.key_id === key.key_id)!;
-    expect(mine).toMatchObject({ name: 'CLI Agent', environment: 'test', status: 'active', key_prefix: key.plaintext_key.slice(0, 13) });
+    expect(mine).toMatchObject({
+      name: 'CLI Agent',
+      environment: 'test',
+      status: 'active',
+      key_prefix: key.plaintext_key.slice(0, 13),
+    });
     const lastUsed = Date.parse(String(mine.last_used_at));
     expect(Math.abs(lastUsed - usedAt)).toBeLessThan(5_000);
     expect(listed.every((k) => k.environment === 'test' && k.status === 'active')).toBe(true);
@@ -292,7 +354,9 @@ describe('operator CLI (node dist/cli)', () => {
     expect(asJson).not.toContain(key.plaintext_key);
 
     expect(table).toMatch(/^KEY ID +NAME +PREFIX +ENV +STATUS +PERMISSIONS +CREATED +EXPIRES +LAST USED\n/);
-    expect(table).toMatch(new RegExp(`\\n${key.key_id}  CLI Agent .* ${new Date(lastUsed).toISOString().slice(0, 19)}Z\\n`));
+    expect(table).toMatch(
+      new RegExp(`\\n${key.key_id}  CLI Agent .* ${new Date(lastUsed).toISOString().slice(0, 19)}Z\\n`),
+    );
     expect(table).not.toContain(key.plaintext_key);
     expect(unused.map((k) => k.key_id)).not.toContain(key.key_id);
   });

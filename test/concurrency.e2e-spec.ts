@@ -20,7 +20,13 @@ describe('Concurrency: charges are exact under contention (SPEC §5)', () => {
     await post('/v1/billing/accounts', { ...u, initial_balance_minor: 100 });
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        post('/v1/billing/charges', { ...u, amount_minor: 1, currency: 'USD', description: 'msg', idempotency_key: `c-${i}` }),
+        post('/v1/billing/charges', {
+          ...u,
+          amount_minor: 1,
+          currency: 'USD',
+          description: 'msg',
+          idempotency_key: `c-${i}`,
+        }),
       ),
     );
     const statuses = results.map((r) => r.status);

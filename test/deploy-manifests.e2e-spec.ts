@@ -39,13 +39,18 @@ const find = (kind: string, file?: string): Obj => {
 
 /** Env keys whose values are credentials (SECRET_KEYS): they must come from a Secret, never a ConfigMap. */
 const isSecret = (key: string): boolean => SECRET_KEYS.has(key);
-const settings = Object.keys(new Env()).concat('DATABASE_URL').filter((k, i, all) => all.indexOf(k) === i);
+const settings = Object.keys(new Env())
+  .concat('DATABASE_URL')
+  .filter((k, i, all) => all.indexOf(k) === i);
 
 describe('deploy/ manifests', () => {
   it('validate against the Kubernetes schemas', async () => {
     expect(manifests.length).toBeGreaterThanOrEqual(9);
     for (const { file, obj } of manifests) {
-      const mod = (await import(`kubernetes-models/${obj.apiVersion}/${obj.kind}`)) as Record<string, new (o: Obj) => { validate(): void }>;
+      const mod = (await import(`kubernetes-models/${obj.apiVersion}/${obj.kind}`)) as Record<
+        string,
+        new (o: Obj) => { validate(): void }
+      >;
       const Model = mod[obj.kind];
       expect([file, typeof Model]).toEqual([file, 'function']);
       try {
@@ -61,7 +66,15 @@ describe('deploy/ manifests', () => {
     expect(k.kind).toBe('Kustomization');
     for (const r of k.resources as string[]) expect(existsSync(join(DEPLOY, r))).toBe(true);
     expect(new Set(k.resources)).toEqual(
-      new Set(['serviceaccount.yaml', 'configmap.yaml', 'deployment.yaml', 'service.yaml', 'poddisruptionbudget.yaml', 'horizontalpodautoscaler.yaml', 'networkpolicy.yaml']),
+      new Set([
+        'serviceaccount.yaml',
+        'configmap.yaml',
+        'deployment.yaml',
+        'service.yaml',
+        'poddisruptionbudget.yaml',
+        'horizontalpodautoscaler.yaml',
+        'networkpolicy.yaml',
+      ]),
     );
   });
 
@@ -71,9 +84,15 @@ describe('deploy/ manifests', () => {
     expect(d.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
     const pod = d.spec.template.spec;
     expect(d.spec.selector.matchLabels).toEqual(
-      Object.fromEntries(Object.entries(d.spec.template.metadata.labels).filter(([k]) => k in d.spec.selector.matchLabels)),
+      Object.fromEntries(
+        Object.entries(d.spec.template.metadata.labels).filter(([k]) => k in d.spec.selector.matchLabels),
+      ),
     );
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(pod.containers).toHaveLength(1);
     const c = pod.containers[0];
     expect(c.command).toEqual(['node', 'dist/main']);
@@ -94,7 +113,10 @@ describe('deploy/ manifests', () => {
     expect(c.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
     expect(pod.volumes).toContainEqual(expect.objectContaining({ name: 'tmp', emptyDir: expect.any(Object) }));
     expect(c.env).toContainEqual({ name: 'RUN_MIGRATIONS_ON_START', value: 'false' });
-    expect(c.ports.map((p: Obj) => [p.name, p.containerPort])).toEqual([['http', 8000], ['metrics', 9464]]);
+    expect(c.ports.map((p: Obj) => [p.name, p.containerPort])).toEqual([
+      ['http', 8000],
+      ['metrics', 9464],
+    ]);
 
     // The grace period covers preStop + drain + in-flight timeout.
     const config = find('ConfigMap').data;
@@ -161,7 +183,9 @@ describe('deploy/ manifests', () => {
     const policy = find('NetworkPolicy');
     expect(selects(policy.spec.podSelector.matchLabels)).toBe(true);
     const metricsRule = policy.spec.ingress.find((r: Obj) => r.ports.some((p: Obj) => p.port === 'metrics'));
-    expect(metricsRule.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+    expect(metricsRule.from).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+    ]);
   });
 });
 
@@ -222,7 +246,10 @@ describe('.env.example', () => {
     for (const key of settings) {
       expect([key, documented.has(key)]).toEqual([key, true]);
       const value = defaults[key];
-      expect([key, documented.get(key)]).toEqual([key, value === undefined ? '' : String(value as string | number | boolean)]);
+      expect([key, documented.get(key)]).toEqual([
+        key,
+        value === undefined ? '' : String(value as string | number | boolean),
+      ]);
     }
     expect([...documented.keys()].filter((k) => !settings.includes(k))).toEqual([]);
   });

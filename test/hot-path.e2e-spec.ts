@@ -84,12 +84,29 @@ describe('hot paths', () => {
     // A new UTC day brings the daily free use back, in the check as in the charge.
     t.clock.advance(DAY_MS);
     const nextDay = await check(user);
-    expect(nextDay.body).toMatchObject({ has_credit: true, reason: null, daily_free_uses_remaining: 1, purchase_required: false });
+    expect(nextDay.body).toMatchObject({
+      has_credit: true,
+      reason: null,
+      daily_free_uses_remaining: 1,
+      purchase_required: false,
+    });
 
     const audit = await auditRows(user);
     expect(audit).toEqual([
-      { has_credit: true, reason: null, context: { agent_id: 'a1', request_id: 'r1' }, api_key_id: keyId, environment: 'live' },
-      { has_credit: false, reason: 'No free uses or credits remaining', context: {}, api_key_id: keyId, environment: 'live' },
+      {
+        has_credit: true,
+        reason: null,
+        context: { agent_id: 'a1', request_id: 'r1' },
+        api_key_id: keyId,
+        environment: 'live',
+      },
+      {
+        has_credit: false,
+        reason: 'No free uses or credits remaining',
+        context: {},
+        api_key_id: keyId,
+        environment: 'live',
+      },
       { has_credit: true, reason: null, context: {}, api_key_id: keyId, environment: 'live' },
     ]);
   });
@@ -114,7 +131,10 @@ describe('hot paths', () => {
 
   it('shows nothing spendable for suspended and closed accounts, and records why', async () => {
     const user = newUser();
-    await request(t.http).post('/v1/billing/accounts').set('X-API-Key', key).send({ ...user, initial_balance_minor: 900 });
+    await request(t.http)
+      .post('/v1/billing/accounts')
+      .set('X-API-Key', key)
+      .send({ ...user, initial_balance_minor: 900 });
     const active = await check(user);
     expect(active.body).toMatchObject({ has_credit: true, credits_remaining: 900 });
     for (const [status, reason] of [
@@ -139,24 +159,35 @@ describe('hot paths', () => {
       });
     }
     const audit = await auditRows(user);
-    expect(audit.map((a: { reason: string | null }) => a.reason)).toEqual([null, 'Account suspended', 'Account closed']);
+    expect(audit.map((a: { reason: string | null }) => a.reason)).toEqual([
+      null,
+      'Account suspended',
+      'Account closed',
+    ]);
   });
 
   it('creates one account when first checks race, and answers every one of them', async () => {
     const user = newUser();
     const results = await Promise.all(Array.from({ length: 12 }, () => check(user)));
     expect(results.map((r) => r.status)).toEqual(Array(12).fill(200));
-    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM accounts WHERE external_id = $1`, [user.external_id]);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM accounts WHERE external_id = $1`, [
+      user.external_id,
+    ]);
     expect(n).toBe(1);
     expect(await auditRows(user)).toHaveLength(12);
   });
 
   it('charges one account concurrently without over-spending, and duplicates stay 409', async () => {
     const user = newUser();
-    await request(t.http).post('/v1/billing/accounts').set('X-API-Key', key).send({ ...user, initial_balance_minor: 10 });
+    await request(t.http)
+      .post('/v1/billing/accounts')
+      .set('X-API-Key', key)
+      .send({ ...user, initial_balance_minor: 10 });
     // 2 free uses, then 10 of balance at 1 each: 12 charges succeed, the rest are 402.
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => charge({ ...user, amount_minor: 1, description: 'msg', idempotency_key: `c${i}` })),
+      Array.from({ length: 20 }, (_, i) =>
+        charge({ ...user, amount_minor: 1, description: 'msg', idempotency_key: `c${i}` }),
+      ),
     );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(12);
@@ -167,7 +198,9 @@ describe('hot paths', () => {
 
     const done = results.findIndex((r) => r.status === 201);
     const dupes = await Promise.all(
-      Array.from({ length: 6 }, () => charge({ ...user, amount_minor: 1, description: 'msg', idempotency_key: `c${done}` })),
+      Array.from({ length: 6 }, () =>
+        charge({ ...user, amount_minor: 1, description: 'msg', idempotency_key: `c${done}` }),
+      ),
     );
     expect(dupes.map((r) => r.status)).toEqual(Array(6).fill(409));
     expect(dupes.map((r) => r.headers['x-existing-charge-id'])).toEqual(Array(6).fill(results[done].body.charge_id));
@@ -179,7 +212,10 @@ describe('hot paths', () => {
     expect((await charge({ ...user, amount_minor: 1, description: 'one', idempotency_key: 'k' })).status).toBe(201);
     const conflict = await charge({ ...user, amount_minor: 2, description: 'one', idempotency_key: 'k' });
     expect(conflict.status).toBe(422);
-    expect(conflict.body).toEqual({ detail: 'Idempotency key already used with different parameters', code: 'idempotency_conflict' });
+    expect(conflict.body).toEqual({
+      detail: 'Idempotency key already used with different parameters',
+      code: 'idempotency_conflict',
+    });
   });
 
   it('authenticates before it reads the body: 401 for a bad key, then 422 / 413 for a bad body', async () => {
@@ -220,7 +256,11 @@ describe('hot paths', () => {
     const nested = await check({ ...newUser(), context: { agent_id: 5 } });
     expect(nested.status).toBe(422);
     expect(nested.body.detail).toEqual([
-      { loc: ['body', 'context', 'agent_id'], msg: 'agent_id must be shorter than or equal to 255 characters', type: 'maxLength' },
+      {
+        loc: ['body', 'context', 'agent_id'],
+        msg: 'agent_id must be shorter than or equal to 255 characters',
+        type: 'maxLength',
+      },
       { loc: ['body', 'context', 'agent_id'], msg: 'agent_id must be a string', type: 'isString' },
     ]);
     const root = await request(t.http).get('/');

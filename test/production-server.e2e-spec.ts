@@ -44,11 +44,24 @@ describe('built server (node dist/main)', () => {
     for (const key of keys) {
       // In the header (valid, revoked, wrong permission), in a query string, in a body, and mangled.
       await call('POST', '/v1/billing/credits/check', { 'X-API-Key': key }, user);
-      await call('POST', '/v1/billing/charges', { 'X-API-Key': key }, { ...user, amount_minor: 1, description: `paid with ${key}`, idempotency_key: key });
-      await call('GET', `/v1/billing/transactions?oauth_provider=oauth:x&external_id=${key}&api_key=${key}`, { 'X-API-Key': key });
+      await call(
+        'POST',
+        '/v1/billing/charges',
+        { 'X-API-Key': key },
+        { ...user, amount_minor: 1, description: `paid with ${key}`, idempotency_key: key },
+      );
+      await call('GET', `/v1/billing/transactions?oauth_provider=oauth:x&external_id=${key}&api_key=${key}`, {
+        'X-API-Key': key,
+      });
       await call('GET', `/v1/billing/accounts/oauth:x/${key}`, { 'X-API-Key': key, Authorization: `Bearer ${key}` });
       expect((await call('GET', '/v1/billing/transactions', { 'X-API-Key': key.slice(0, -1) })).status).toBe(401);
-      expect((await call('GET', '/v1/billing/transactions', { 'X-API-Key': `${key.slice(0, 20)}${key[20] === 'X' ? 'Y' : 'X'}${key.slice(21)}` })).status).toBe(401);
+      expect(
+        (
+          await call('GET', '/v1/billing/transactions', {
+            'X-API-Key': `${key.slice(0, 20)}${key[20] === 'X' ? 'Y' : 'X'}${key.slice(21)}`,
+          })
+        ).status,
+      ).toBe(401);
       await call('GET', `/no/route/${key}`, { 'X-API-Key': key });
     }
     const deadline = Date.now() + 5_000;
@@ -62,7 +75,11 @@ describe('built server (node dist/main)', () => {
     for (const id of ids) {
       const mine = records.filter((r) => r.request_id === id && r.res);
       expect([id, mine.length]).toEqual([id, 1]);
-      expect(mine[0]).toMatchObject({ level: 30, service: 'ciris-billing', req: { method: expect.any(String), path: expect.any(String) } });
+      expect(mine[0]).toMatchObject({
+        level: 30,
+        service: 'ciris-billing',
+        req: { method: expect.any(String), path: expect.any(String) },
+      });
       expect(JSON.stringify(mine[0])).not.toMatch(/x-api-key|authorization/i);
     }
     const first = records.find((r) => r.request_id === 'log-test-0');
@@ -121,7 +138,10 @@ describe('built server (node dist/main)', () => {
     await new Promise((r) => setTimeout(r, 100));
     const ready = await send(server.port, 'GET', '/health/ready');
     expect(ready.status).toBe(503);
-    expect(JSON.parse(ready.body)).toMatchObject({ status: 'shutting_down', error: { lifecycle: { status: 'down', message: 'shutting down' } } });
+    expect(JSON.parse(ready.body)).toMatchObject({
+      status: 'shutting_down',
+      error: { lifecycle: { status: 'down', message: 'shutting down' } },
+    });
     expect(ready.headers.connection).toBe('close');
 
     await Promise.all(workers);

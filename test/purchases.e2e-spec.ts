@@ -70,9 +70,17 @@ describe('purchases with Stripe', () => {
       .set('X-API-Key', apiKey)
       .send({ ...user, customer_email: 'buyer@example.com', ...extra });
 
-  const deliver = (type: string, object: object, options: { livemode?: boolean; secret?: string; id?: string } = {}) => {
+  const deliver = (
+    type: string,
+    object: object,
+    options: { livemode?: boolean; secret?: string; id?: string } = {},
+  ) => {
     const { payload, signature } = signedEvent(type, object, options.secret ?? WEBHOOK_SECRET, options);
-    return request(t.http).post(WEBHOOK).set('Content-Type', 'application/json').set('Stripe-Signature', signature).send(payload);
+    return request(t.http)
+      .post(WEBHOOK)
+      .set('Content-Type', 'application/json')
+      .set('Stripe-Signature', signature)
+      .send(payload);
   };
 
   /** Stripe moved the intent to succeeded; returns the object a payment_intent.succeeded event carries. */
@@ -80,7 +88,9 @@ describe('purchases with Stripe', () => {
     stripe.update(paymentId, { status: 'succeeded', amount_received: stripe.intents.get(paymentId)!.amount });
 
   const purchaseCredits = async (paymentId: string) =>
-    (await t.db.query(`SELECT * FROM credits WHERE external_transaction_id = $1 ORDER BY created_at`, [paymentId])) as Array<{
+    (await t.db.query(`SELECT * FROM credits WHERE external_transaction_id = $1 ORDER BY created_at`, [
+      paymentId,
+    ])) as Array<{
       amount_minor: string;
       transaction_type: string;
       idempotency_key: string;
@@ -148,11 +158,15 @@ describe('purchases with Stripe', () => {
         environment: 'test',
         uses: '20',
       });
-      const sent = stripe.requests.find((r) => r.method === 'POST' && r.form.get('metadata[account_id]') === account.body.account_id)!;
+      const sent = stripe.requests.find(
+        (r) => r.method === 'POST' && r.form.get('metadata[account_id]') === account.body.account_id,
+      )!;
       expect(sent.authorization).toBe('Bearer sk_test_fake123');
       expect(sent.idempotencyKey).toMatch(/^ciris-purchase-[0-9a-f]{64}$/);
 
-      const [row] = (await t.db.query(`SELECT * FROM purchases WHERE payment_id = $1`, [intent.id])) as Array<Record<string, unknown>>;
+      const [row] = (await t.db.query(`SELECT * FROM purchases WHERE payment_id = $1`, [intent.id])) as Array<
+        Record<string, unknown>
+      >;
       expect(row).toMatchObject({
         account_id: account.body.account_id,
         environment: 'test',
@@ -206,7 +220,10 @@ describe('purchases with Stripe', () => {
       const live = (await t.createKey({ environment: 'live' })).plaintextKey;
       const res = await purchase(newUser(), live);
       expect(res.status).toBe(503);
-      expect(res.body).toEqual({ detail: 'Payment provider not configured for live mode', code: 'payment_provider_mode_mismatch' });
+      expect(res.body).toEqual({
+        detail: 'Payment provider not configured for live mode',
+        code: 'payment_provider_mode_mismatch',
+      });
     });
   });
 
@@ -249,7 +266,10 @@ describe('purchases with Stripe', () => {
       }
 
       pay(id);
-      const paidNotCredited = await request(t.http).get(`/v1/billing/purchases/${id}/status`).query(user).set('X-API-Key', key);
+      const paidNotCredited = await request(t.http)
+        .get(`/v1/billing/purchases/${id}/status`)
+        .query(user)
+        .set('X-API-Key', key);
       expect(paidNotCredited.status).toBe(200);
       expect(paidNotCredited.body).toEqual({ ...expected, status: 'succeeded' });
 
@@ -268,12 +288,18 @@ describe('purchases with Stripe', () => {
       expect(unknown.status).toBe(404);
       expect(unknown.body).toEqual(notFound);
 
-      const otherAccount = await request(t.http).get(`/v1/billing/purchases/${id}`).query(newUser()).set('X-API-Key', key);
+      const otherAccount = await request(t.http)
+        .get(`/v1/billing/purchases/${id}`)
+        .query(newUser())
+        .set('X-API-Key', key);
       expect(otherAccount.status).toBe(404);
       expect(otherAccount.body).toEqual(notFound);
 
       const live = (await t.createKey({ environment: 'live' })).plaintextKey;
-      const otherEnvironment = await request(t.http).get(`/v1/billing/purchases/${id}`).query(user).set('X-API-Key', live);
+      const otherEnvironment = await request(t.http)
+        .get(`/v1/billing/purchases/${id}`)
+        .query(user)
+        .set('X-API-Key', live);
       expect(otherEnvironment.status).toBe(404);
       expect(otherEnvironment.body).toEqual(notFound);
 
@@ -319,7 +345,12 @@ describe('purchases with Stripe', () => {
 
       const tx = await request(t.http).get('/v1/billing/transactions').query(user).set('X-API-Key', key);
       expect(tx.body.transactions).toHaveLength(1);
-      expect(tx.body.transactions[0]).toMatchObject({ type: 'credit', transaction_type: 'purchase', amount_minor: 20, external_transaction_id: paymentId });
+      expect(tx.body.transactions[0]).toMatchObject({
+        type: 'credit',
+        transaction_type: 'purchase',
+        amount_minor: 20,
+        external_transaction_id: paymentId,
+      });
       await expectLedgerBalanced(accountId);
 
       // Webhook credits are counted like API credits; the redelivery as already credited.
@@ -333,7 +364,9 @@ describe('purchases with Stripe', () => {
       const { paymentId, intent } = await paidPurchase();
       expect((await deliver('payment_intent.succeeded', intent)).status).toBe(200);
       // A day no other test writes to, so the figures are this purchase's alone.
-      await t.db.query(`UPDATE credits SET created_at = '2002-02-02T12:00:00Z' WHERE external_transaction_id = $1`, [paymentId]);
+      await t.db.query(`UPDATE credits SET created_at = '2002-02-02T12:00:00Z' WHERE external_transaction_id = $1`, [
+        paymentId,
+      ]);
       await t.db.query(`UPDATE purchases SET credited_at = '2002-02-02T12:00:00Z' WHERE payment_id = $1`, [paymentId]);
       const analyst = (await t.createKey({ permissions: ['analytics:read'] })).plaintextKey;
       const res = await request(t.http)
@@ -345,7 +378,9 @@ describe('purchases with Stripe', () => {
 
     it('concurrent redeliveries credit exactly once', async () => {
       const { user, paymentId, intent, accountId } = await paidPurchase();
-      const responses = await Promise.all(Array.from({ length: 12 }, () => deliver('payment_intent.succeeded', intent)));
+      const responses = await Promise.all(
+        Array.from({ length: 12 }, () => deliver('payment_intent.succeeded', intent)),
+      );
       expect(responses.map((r) => r.status)).toEqual(Array(12).fill(200));
       expect(await purchaseCredits(paymentId)).toHaveLength(1);
       expect(await balanceOf(user)).toBe(20);
@@ -402,7 +437,9 @@ describe('purchases with Stripe', () => {
       expect(failed.status).toBe(422);
       expect(failed.body.code).toBe('balance_limit_exceeded');
       expect(await purchaseCredits(paymentId)).toHaveLength(0);
-      const [pending] = (await t.db.query(`SELECT status, credited_at FROM purchases WHERE payment_id = $1`, [paymentId])) as Array<{
+      const [pending] = (await t.db.query(`SELECT status, credited_at FROM purchases WHERE payment_id = $1`, [
+        paymentId,
+      ])) as Array<{
         status: string;
         credited_at: Date | null;
       }>;
@@ -422,7 +459,9 @@ describe('purchases with Stripe', () => {
       const id = created.body.payment_id as string;
       const failedIntent = stripe.update(id, { last_payment_error: { message: 'Your card was declined.' } });
       expect((await deliver('payment_intent.payment_failed', failedIntent)).status).toBe(200);
-      let [row] = (await t.db.query(`SELECT status, failure_reason FROM purchases WHERE payment_id = $1`, [id])) as Array<{
+      let [row] = (await t.db.query(`SELECT status, failure_reason FROM purchases WHERE payment_id = $1`, [
+        id,
+      ])) as Array<{
         status: string;
         failure_reason: string | null;
       }>;
@@ -432,13 +471,20 @@ describe('purchases with Stripe', () => {
       expect(await balanceOf(user)).toBe(20);
       // A late failure event does not undo a credited purchase.
       expect((await deliver('payment_intent.payment_failed', failedIntent)).status).toBe(200);
-      [row] = (await t.db.query(`SELECT status, failure_reason FROM purchases WHERE payment_id = $1`, [id])) as typeof row[];
+      [row] = (await t.db.query(`SELECT status, failure_reason FROM purchases WHERE payment_id = $1`, [
+        id,
+      ])) as (typeof row)[];
       expect(row).toEqual({ status: 'succeeded', failure_reason: null });
 
       const other = await purchase(newUser());
-      const canceled = stripe.update(other.body.payment_id as string, { status: 'canceled', cancellation_reason: 'abandoned' });
+      const canceled = stripe.update(other.body.payment_id as string, {
+        status: 'canceled',
+        cancellation_reason: 'abandoned',
+      });
       expect((await deliver('payment_intent.canceled', canceled)).status).toBe(200);
-      [row] = (await t.db.query(`SELECT status, failure_reason FROM purchases WHERE payment_id = $1`, [canceled.id])) as typeof row[];
+      [row] = (await t.db.query(`SELECT status, failure_reason FROM purchases WHERE payment_id = $1`, [
+        canceled.id,
+      ])) as (typeof row)[];
       expect(row).toEqual({ status: 'canceled', failure_reason: 'abandoned' });
     });
 
@@ -454,7 +500,9 @@ describe('purchases with Stripe', () => {
 
       const foreign = stripe.addIntent({ amount: 999, currency: 'usd', status: 'succeeded' });
       expect((await deliver('payment_intent.succeeded', foreign)).status).toBe(200);
-      expect((await t.db.query(`SELECT 1 FROM purchases WHERE payment_id = $1`, [foreign.id])) as unknown[]).toHaveLength(0);
+      expect(
+        (await t.db.query(`SELECT 1 FROM purchases WHERE payment_id = $1`, [foreign.id])) as unknown[],
+      ).toHaveLength(0);
     });
 
     it('adopts a PaymentIntent we created but never recorded, from its metadata', async () => {

@@ -18,7 +18,11 @@ describe('several replicas on one database', () => {
   beforeAll(async () => {
     t = await createTestApp();
     // An empty database on the suite's server: the replicas migrate it themselves.
-    scratch = await createScratchDatabase({ serverUrl: process.env.TEST_DB_URL, prefix: 'ciris_replicas', migrate: false });
+    scratch = await createScratchDatabase({
+      serverUrl: process.env.TEST_DB_URL,
+      prefix: 'ciris_replicas',
+      migrate: false,
+    });
     databaseUrl = scratch.url;
   });
 
@@ -30,12 +34,22 @@ describe('several replicas on one database', () => {
 
   it('three replicas starting together on an empty database migrate it exactly once', async () => {
     replicas = await Promise.all(
-      [0, 1, 2].map(async () => new BuiltServer(await freePort(), { DATABASE_URL: databaseUrl, RUN_MIGRATIONS_ON_START: 'true', DB_POOL_SIZE: '5', LOG_LEVEL: 'warn' })),
+      [0, 1, 2].map(
+        async () =>
+          new BuiltServer(await freePort(), {
+            DATABASE_URL: databaseUrl,
+            RUN_MIGRATIONS_ON_START: 'true',
+            DB_POOL_SIZE: '5',
+            LOG_LEVEL: 'warn',
+          }),
+      ),
     );
     await Promise.all(replicas.map((r) => r.start()));
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
-    const { rows } = await db.query<{ name: string; n: string }>(`SELECT name, count(*) AS n FROM typeorm_migrations GROUP BY name`);
+    const { rows } = await db.query<{ name: string; n: string }>(
+      `SELECT name, count(*) AS n FROM typeorm_migrations GROUP BY name`,
+    );
     await db.end();
     expect(rows.length).toBeGreaterThanOrEqual(3);
     expect(rows.every((r) => r.n === '1')).toBe(true);
@@ -71,7 +85,12 @@ describe('several replicas on one database', () => {
     );
     expect(results.filter((r) => r.status === 201)).toHaveLength(60 + free);
     expect(results.filter((r) => r.status === 402)).toHaveLength(90);
-    const after = await send(replicas[2].port, 'GET', `/v1/billing/accounts/${user.oauth_provider}/${user.external_id}`, { headers });
+    const after = await send(
+      replicas[2].port,
+      'GET',
+      `/v1/billing/accounts/${user.oauth_provider}/${user.external_id}`,
+      { headers },
+    );
     expect(JSON.parse(after.body)).toMatchObject({ balance_minor: 0, total_uses: 60 + free });
 
     // Every replica has the key cached; revoke it through replica 0's database (as the CLI would).

@@ -25,10 +25,7 @@ describe('smoke', () => {
       .send({ ...user, amount_minor: 5, currency: 'USD', description: 'msg', idempotency_key: 'k1' });
     expect(again.status).toBe(409);
     expect(again.headers['x-existing-charge-id']).toBe(charge.body.charge_id);
-    const tx = await request(t.http)
-      .get('/v1/billing/transactions')
-      .query(user)
-      .set('X-API-Key', key.plaintextKey);
+    const tx = await request(t.http).get('/v1/billing/transactions').query(user).set('X-API-Key', key.plaintextKey);
     expect(tx.status).toBe(200);
     expect(tx.body.total_count).toBe(1);
   });

@@ -10,10 +10,7 @@ export class AdminUsersRepository {
   constructor(@InjectRepository(AdminUser) private readonly users: Repository<AdminUser>) {}
 
   findByEmail(email: string): Promise<AdminUser | null> {
-    return this.users
-      .createQueryBuilder('u')
-      .where('lower(u.email) = lower(:email)', { email })
-      .getOne();
+    return this.users.createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email }).getOne();
   }
 
   /** By id when `ref` is a UUID, else by email. */

@@ -1,15 +1,29 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { Env } from '../config/env.js';
-import { hashApiKey, isWellFormedApiKey } from '../common/crypto/api-key-token.js';
+import { hashApiKey, isWellFormedApiKey, type KeyEnvironment } from '../common/crypto/api-key-token.js';
 import { DATABASE_URL } from '../common/database/database.module.js';
 import { Clock } from '../common/time/clock.js';
-import { ApiKeyExpiredError, ApiKeyRevokedError, InvalidApiKeyError } from '../auth/auth.errors.js';
-import type { Principal } from '../auth/principal.js';
-import { API_KEY_CHANGED_CHANNEL, ApiKeysRepository, type ApiKeyAuthRecord, type LastUse } from './api-keys.repository.js';
+import {
+  API_KEY_CHANGED_CHANNEL,
+  ApiKeysRepository,
+  type ApiKeyAuthRecord,
+  type LastUse,
+} from './api-keys.repository.js';
+import { ApiKeyExpiredError, ApiKeyRevokedError, InvalidApiKeyError } from './api-keys.errors.js';
+import type { Permission } from './permissions.js';
 
 const MAX_CACHED_KEYS = 10_000;
 const RECONNECT_DELAY_MS = 1_000;
+
+/** A key that passed verification: what the verifier tells its callers (never the key material). */
+export interface VerifiedApiKey {
+  id: string;
+  name: string;
+  environment: KeyEnvironment;
+  permissions: readonly Permission[];
+  rateLimitPerMinute: number | null;
+}
 
 interface CacheEntry {
   record: ApiKeyAuthRecord;
@@ -59,21 +73,24 @@ export class ApiKeyVerifier implements OnApplicationBootstrap, OnApplicationShut
     await this.listener?.end().catch(() => undefined);
   }
 
-  async verify(apiKey: unknown): Promise<Principal> {
+  async verify(apiKey: unknown): Promise<VerifiedApiKey> {
     if (typeof apiKey !== 'string' || !isWellFormedApiKey(apiKey)) throw new InvalidApiKeyError();
     const record = await this.lookup(hashApiKey(apiKey));
     if (!record) throw new InvalidApiKeyError();
 
     const now = this.clock.now().getTime();
     if (record.status === 'revoked') throw new ApiKeyRevokedError();
-    if (record.status === 'rotating' && (record.gracePeriodUntil === null || record.gracePeriodUntil.getTime() <= now)) {
+    if (
+      record.status === 'rotating' &&
+      (record.gracePeriodUntil === null || record.gracePeriodUntil.getTime() <= now)
+    ) {
       throw new ApiKeyRevokedError();
     }
     if (record.expiresAt !== null && record.expiresAt.getTime() <= now) throw new ApiKeyExpiredError();
 
     return {
-      keyId: record.id,
-      keyName: record.name,
+      id: record.id,
+      name: record.name,
       environment: record.environment,
       permissions: record.permissions,
       rateLimitPerMinute: record.rateLimitPerMinute,

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
-import type { Permission } from '../auth/permissions.js';
+import type { Permission } from './permissions.js';
 
 export type ApiKeyStatus = 'active' | 'rotating' | 'revoked';
 

@@ -1,4 +1,4 @@
-import { DomainError } from '../common/errors/domain-error.js';
+import { DomainError, UnauthenticatedError } from '../common/errors/domain-error.js';
 
 export class ApiKeyNotFoundError extends DomainError {
   readonly code = 'api_key_not_found';
@@ -18,5 +18,27 @@ export class InvalidPermissionError extends DomainError {
   readonly code = 'invalid_permission';
   constructor(invalid: string[], valid: readonly string[]) {
     super(`Unknown permission(s): ${invalid.join(', ')}. Valid permissions: ${valid.join(', ')}`);
+  }
+}
+
+/** Authentication failures of a presented key (the verifier's verdicts). */
+export class InvalidApiKeyError extends UnauthenticatedError {
+  readonly code = 'invalid_api_key';
+  constructor() {
+    super('Authentication failed: Invalid API key');
+  }
+}
+
+export class ApiKeyExpiredError extends UnauthenticatedError {
+  readonly code = 'api_key_expired';
+  constructor() {
+    super('Authentication failed: API key expired');
+  }
+}
+
+export class ApiKeyRevokedError extends UnauthenticatedError {
+  readonly code = 'api_key_revoked';
+  constructor() {
+    super('Authentication failed: API key revoked');
   }
 }

@@ -1,13 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import {
-  displayPrefix,
-  generateApiKey,
-  hashApiKey,
-  type KeyEnvironment,
-} from '../common/crypto/api-key-token.js';
+import { displayPrefix, generateApiKey, hashApiKey, type KeyEnvironment } from '../common/crypto/api-key-token.js';
 import { Clock } from '../common/time/clock.js';
 import { AdminUsersService } from '../admin-users/admin-users.service.js';
-import { DEFAULT_AGENT_PERMISSIONS, isPermission, PERMISSIONS, type Permission } from '../auth/permissions.js';
+import { DEFAULT_AGENT_PERMISSIONS, isPermission, PERMISSIONS, type Permission } from './permissions.js';
 import type { ApiKey, ApiKeyStatus } from './api-key.entity.js';
 import { ApiKeyVerifier } from './api-key-verifier.js';
 import { ApiKeyNotFoundError, ApiKeyNotRotatableError, InvalidPermissionError } from './api-keys.errors.js';
@@ -179,7 +174,11 @@ export class ApiKeysService {
       await this.keys.update(
         keyId,
         graceHours > 0
-          ? { status: 'rotating', gracePeriodUntil: new Date(now.getTime() + graceHours * HOUR_MS), rotatedTo: fresh.id }
+          ? {
+              status: 'rotating',
+              gracePeriodUntil: new Date(now.getTime() + graceHours * HOUR_MS),
+              rotatedTo: fresh.id,
+            }
           : { status: 'revoked', revokedAt: now, gracePeriodUntil: now, rotatedTo: fresh.id },
         manager,
       );

@@ -13,7 +13,14 @@ export class ApiKeyStrategy extends PassportStrategy(HeaderAPIKeyStrategy, API_K
     super({ header: 'X-API-Key', prefix: '' }, false);
   }
 
-  validate(apiKey: string): Promise<Principal> {
-    return this.verifier.verify(apiKey);
+  async validate(apiKey: string): Promise<Principal> {
+    const key = await this.verifier.verify(apiKey);
+    return {
+      keyId: key.id,
+      keyName: key.name,
+      environment: key.environment,
+      permissions: key.permissions,
+      rateLimitPerMinute: key.rateLimitPerMinute,
+    };
   }
 }

@@ -1,31 +1,10 @@
-import { DomainError } from '../common/errors/domain-error.js';
-import type { Permission } from './permissions.js';
+import { DomainError, UnauthenticatedError } from '../common/errors/domain-error.js';
+import type { Permission } from '../api-keys/permissions.js';
 
-export class MissingApiKeyError extends DomainError {
+export class MissingApiKeyError extends UnauthenticatedError {
   readonly code = 'missing_api_key';
   constructor() {
     super('Missing required header X-API-Key');
-  }
-}
-
-export class InvalidApiKeyError extends DomainError {
-  readonly code = 'invalid_api_key';
-  constructor() {
-    super('Authentication failed: Invalid API key');
-  }
-}
-
-export class ApiKeyExpiredError extends DomainError {
-  readonly code = 'api_key_expired';
-  constructor() {
-    super('Authentication failed: API key expired');
-  }
-}
-
-export class ApiKeyRevokedError extends DomainError {
-  readonly code = 'api_key_revoked';
-  constructor() {
-    super('Authentication failed: API key revoked');
   }
 }
 
@@ -46,7 +25,10 @@ export class RouteNotPermittedError extends DomainError {
 
 export class RateLimitedError extends DomainError {
   readonly code = 'rate_limited';
-  constructor(limit: number) {
+  /** `retryAfterSeconds`: when the key may call again, sent as `Retry-After`. */
+  constructor(limit: number, retryAfterSeconds?: number) {
     super(`Rate limit exceeded: ${limit} requests per minute for this API key`);
+    if (retryAfterSeconds !== undefined)
+      this.headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfterSeconds)));
   }
 }

@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import type { Permission } from './permissions.js';
+import type { Permission } from '../api-keys/permissions.js';
 import type { Principal } from './principal.js';
 
 /** `@RequirePermission('billing:write')` — the permission a route needs. */

@@ -22,7 +22,7 @@ export class KeyRateLimiter {
     try {
       await limiter.consume(principal.keyId);
     } catch (error) {
-      if (error instanceof RateLimiterRes) throw new RateLimitedError(limit);
+      if (error instanceof RateLimiterRes) throw new RateLimitedError(limit, error.msBeforeNext / 1000);
       throw error;
     }
   }

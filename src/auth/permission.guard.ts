@@ -5,7 +5,7 @@ import { MetricsService } from '../common/metrics/metrics.service.js';
 import { PermissionDeniedError, RouteNotPermittedError } from './auth.errors.js';
 import { IS_PUBLIC, RequirePermission } from './decorators.js';
 import { KeyRateLimiter } from './key-rate-limiter.js';
-import { isGranted } from './permissions.js';
+import { isGranted } from '../api-keys/permissions.js';
 import type { Principal } from './principal.js';
 
 /**

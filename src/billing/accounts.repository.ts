@@ -48,7 +48,11 @@ export class AccountsRepository {
    * same statement, so the balance equals its ledger from the first moment. Returns null when the
    * account already existed.
    */
-  async insertIfAbsent(key: AccountKey, attrs: AccountAttributes, defaults: NewAccountDefaults): Promise<Account | null> {
+  async insertIfAbsent(
+    key: AccountKey,
+    attrs: AccountAttributes,
+    defaults: NewAccountDefaults,
+  ): Promise<Account | null> {
     const initial = defaults.initialBalanceMinor ?? 0;
     const rows: Record<string, unknown>[] = await this.db.query(
       `WITH created AS (

@@ -40,6 +40,7 @@ export class ChargeExistsError extends DomainError {
   constructor(chargeId: string) {
     super('Charge already exists');
     this.extra.charge_id = chargeId;
+    this.headers['X-Existing-Charge-ID'] = chargeId;
   }
 }
 
@@ -48,6 +49,7 @@ export class CreditExistsError extends DomainError {
   constructor(creditId: string) {
     super('Credit already exists');
     this.extra.credit_id = creditId;
+    this.headers['X-Existing-Credit-ID'] = creditId;
   }
 }
 

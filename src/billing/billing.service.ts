@@ -63,16 +63,21 @@ export class BillingService {
   ) {}
 
   async getOrCreateAccount(principal: Principal, dto: CreateAccountDto): Promise<AccountResponse> {
+    return this.toAccountResponse(await this.openAccount(principal, dto));
+  }
+
+  /** The account, created first (with its initial grant, if any) when it does not exist yet. */
+  async openAccount(principal: Principal, dto: CreateAccountDto): Promise<Account> {
     const key = keyOf(principal, dto);
     const existing = await this.accounts.findByKey(key);
-    if (existing) return this.toAccountResponse(existing);
+    if (existing) return existing;
     const created = await this.accounts.insertIfAbsent(key, attributesOf(dto), {
       ...this.newAccountDefaults(principal),
       currency: dto.currency ?? this.env.DEFAULT_CURRENCY,
       planName: dto.plan_name,
       initialBalanceMinor: dto.initial_balance_minor ?? 0,
     });
-    return this.toAccountResponse(created ?? (await this.mustFind(key)));
+    return created ?? (await this.mustFind(key));
   }
 
   async getAccount(principal: Principal, id: AccountIdentityDto): Promise<AccountResponse> {

@@ -10,7 +10,7 @@ export class CliCore implements OnApplicationShutdown {
   private context?: Promise<INestApplicationContext>;
 
   async get<T>(token: Type<T> | string | symbol): Promise<T> {
-    this.context ??= import('./cli.module.js').then(({ CliCoreModule }) =>
+    this.context ??= import('./cli-core.module.js').then(({ CliCoreModule }) =>
       NestFactory.createApplicationContext(CliCoreModule, { logger: false, abortOnError: false }),
     );
     return (await this.context).get<T>(token);

@@ -5,7 +5,15 @@ import { InvalidEnvironmentError } from '../config/env.js';
 /** A mistake in how the CLI was called (bad flag value, missing password): shown as one line. */
 export class CliUsageError extends Error {}
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+]);
 /** PostgreSQL SQLSTATEs that mean "cannot use this database", not "the command failed". */
 const CONNECT_SQLSTATES: Record<string, string> = {
   '28P01': 'password authentication failed',
@@ -24,7 +32,12 @@ function codeOf(error: unknown): string | undefined {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').find((l) => l.trim() !== '')?.trim() ?? text;
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? text
+  );
 }
 
 /**
@@ -34,14 +47,19 @@ function firstLine(text: string): string {
 export function describeError(error: unknown): string {
   if (error instanceof DomainError || error instanceof CliUsageError) return error.message;
   if (error instanceof InvalidEnvironmentError) {
-    const [head, ...lines] = error.message.split('\n').map((l) => l.trim()).filter(Boolean);
+    const [head, ...lines] = error.message
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     return `${head} ${lines.join('; ')}`;
   }
   const code = codeOf(error);
   const message = error instanceof Error ? error.message : String(error);
   if (code && NETWORK_CODES.has(code)) return `Database unreachable (${code}): check DATABASE_URL or start the service`;
-  if (/timeout/i.test(message) && /connect/i.test(message)) return 'Database unreachable (connection timed out): check DATABASE_URL';
-  if (code && CONNECT_SQLSTATES[code]) return `Cannot use the database: ${CONNECT_SQLSTATES[code]} (${firstLine(message)})`;
+  if (/timeout/i.test(message) && /connect/i.test(message))
+    return 'Database unreachable (connection timed out): check DATABASE_URL';
+  if (code && CONNECT_SQLSTATES[code])
+    return `Cannot use the database: ${CONNECT_SQLSTATES[code]} (${firstLine(message)})`;
   if (error instanceof QueryFailedError && code === '42P01') {
     return `Database schema is missing (${firstLine(message)}): run \`node dist/cli migrate\` first`;
   }

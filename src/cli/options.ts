@@ -24,7 +24,8 @@ export function parseHours(flag: string, raw: string, max = 8_760): number {
 
 export function requireKeyId(raw: string | undefined): string {
   if (!raw) throw new CliUsageError('Missing <key-id> (see `node dist/cli key list`)');
-  if (!UUID.test(raw)) throw new CliUsageError(`Invalid key id "${raw}": expected a UUID as shown by \`node dist/cli key list\``);
+  if (!UUID.test(raw))
+    throw new CliUsageError(`Invalid key id "${raw}": expected a UUID as shown by \`node dist/cli key list\``);
   return raw.toLowerCase();
 }
 

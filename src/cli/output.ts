@@ -39,7 +39,14 @@ export function generatedKeyJson(k: GeneratedApiKey): Record<string, unknown> {
 }
 
 export function adminJson(u: AdminUserView): Record<string, unknown> {
-  return { id: u.id, email: u.email, full_name: u.fullName, role: u.role, is_active: u.isActive, created_at: iso(u.createdAt) };
+  return {
+    id: u.id,
+    email: u.email,
+    full_name: u.fullName,
+    role: u.role,
+    is_active: u.isActive,
+    created_at: iso(u.createdAt),
+  };
 }
 
 /** The guide's Step 3 block: the only time the plaintext key is shown. */
@@ -86,6 +93,10 @@ export function keyTable(keys: ApiKeyView[]): string {
     when(k.lastUsedAt, 'never'),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line), ''].join('\n');
 }

@@ -12,7 +12,12 @@ import { Env, validateEnv } from './env.js';
  * creating the app, so a bad environment ends in one readable message instead of an unhandled
  * rejection and a stack trace.
  */
-export const configRoot = ConfigModule.forRoot({ ignoreEnvFile: false, envFilePath: '.env', validate: validateEnv, cache: true });
+export const configRoot = ConfigModule.forRoot({
+  ignoreEnvFile: false,
+  envFilePath: '.env',
+  validate: validateEnv,
+  cache: true,
+});
 configRoot.catch(() => undefined);
 
 @Global()

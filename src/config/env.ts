@@ -1,15 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  validateSync,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
 const toBoolean = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
@@ -26,72 +16,99 @@ export class Env {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @IsInt() @Min(0) @Max(65535)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 8000;
 
   @IsString()
   HOST = '0.0.0.0';
 
   /** PostgreSQL connection string. Empty: start the embedded PostgreSQL below. */
-  @IsOptional() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
 
   @IsString()
   EMBEDDED_PG_DIR = '.data/postgres';
 
-  @IsInt() @Min(1) @Max(65535)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   EMBEDDED_PG_PORT = 54329;
 
-  @IsInt() @Min(1) @Max(500)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   DB_POOL_SIZE = 20;
 
   /** Run pending migrations (under an advisory lock) when the HTTP service starts. */
   @IsBoolean()
   RUN_MIGRATIONS_ON_START = true;
 
-  @IsInt() @Min(0) @Max(1_000_000)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
   FREE_USES_PER_ACCOUNT = 10;
 
-  @IsInt() @Min(0) @Max(1_000_000)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
   DAILY_FREE_USES = 2;
 
-  @IsInt() @Min(0)
+  @IsInt()
+  @Min(0)
   PURCHASE_PRICE_MINOR = 500;
 
-  @IsInt() @Min(0)
+  @IsInt()
+  @Min(0)
   PURCHASE_USES = 20;
 
   @Matches(/^[A-Za-z]{3}$/)
   DEFAULT_CURRENCY = 'USD';
 
   /** Stripe secret (or restricted) key. Empty: purchase routes answer 503, everything else works. */
-  @IsOptional() @Matches(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, { message: 'STRIPE_SECRET_KEY must look like sk_test_… / sk_live_… / rk_…' })
+  @IsOptional()
+  @Matches(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, {
+    message: 'STRIPE_SECRET_KEY must look like sk_test_… / sk_live_… / rk_…',
+  })
   STRIPE_SECRET_KEY?: string = undefined;
 
   /** Signing secret of the webhook endpoint (`whsec_…`); without it webhooks answer 503. */
-  @IsOptional() @Matches(/^whsec_\S+$/, { message: 'STRIPE_WEBHOOK_SECRET must look like whsec_…' })
+  @IsOptional()
+  @Matches(/^whsec_\S+$/, { message: 'STRIPE_WEBHOOK_SECRET must look like whsec_…' })
   STRIPE_WEBHOOK_SECRET?: string = undefined;
 
   /** Returned to clients with each purchase so they can confirm the payment with Stripe.js. */
-  @IsOptional() @Matches(/^pk_(test|live)_[A-Za-z0-9_]+$/, { message: 'STRIPE_PUBLISHABLE_KEY must look like pk_test_… / pk_live_…' })
+  @IsOptional()
+  @Matches(/^pk_(test|live)_[A-Za-z0-9_]+$/, { message: 'STRIPE_PUBLISHABLE_KEY must look like pk_test_… / pk_live_…' })
   STRIPE_PUBLISHABLE_KEY?: string = undefined;
 
   /** Stripe API endpoint override (tests, stripe-mock, egress proxies). Empty: api.stripe.com:443 over https. */
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   STRIPE_API_HOST?: string = undefined;
 
-  @IsOptional() @IsInt() @Min(1) @Max(65535)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   STRIPE_API_PORT?: number = undefined;
 
-  @IsOptional() @IsIn(['http', 'https'])
+  @IsOptional()
+  @IsIn(['http', 'https'])
   STRIPE_API_PROTOCOL?: 'http' | 'https' = undefined;
 
   /** How long a verified API key is trusted from memory; NOTIFY evicts it sooner on every replica. */
-  @IsInt() @Min(0) @Max(3_600_000)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
   API_KEY_CACHE_TTL_MS = 30_000;
 
   /** How often buffered `last_used_at` updates are written (one UPDATE for all keys). */
-  @IsInt() @Min(100) @Max(3_600_000)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
   LAST_USED_FLUSH_INTERVAL_MS = 5_000;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -105,7 +122,9 @@ export class Env {
    * 0: metrics on the main port. Otherwise `/metrics` is served only on this port (and not on
    * `PORT`), so a Service/NetworkPolicy can keep it inside the cluster.
    */
-  @IsInt() @Min(0) @Max(65535)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   METRICS_PORT = 0;
 
   /** Serve the OpenAPI document at `/docs` (UI) and `/docs-json`. */
@@ -116,11 +135,15 @@ export class Env {
    * On SIGTERM: how long to keep serving (readiness already 503, responses `Connection: close`)
    * before the listener closes, so load balancers stop sending traffic first.
    */
-  @IsInt() @Min(0) @Max(300_000)
+  @IsInt()
+  @Min(0)
+  @Max(300_000)
   SHUTDOWN_DRAIN_MS = 2_000;
 
   /** After the listener closes: the longest wait for in-flight requests before sockets are cut. */
-  @IsInt() @Min(0) @Max(300_000)
+  @IsInt()
+  @Min(0)
+  @Max(300_000)
   SHUTDOWN_TIMEOUT_MS = 20_000;
 }
 
@@ -141,7 +164,11 @@ const NUMERIC_KEYS = new Set<string>([
 ]);
 const BOOLEAN_KEYS = new Set<string>(['RUN_MIGRATIONS_ON_START', 'METRICS_ENABLED', 'DOCS_ENABLED']);
 /** Never echoed back in a validation error: a malformed secret is still a secret. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set<string>(['DATABASE_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set<string>([
+  'DATABASE_URL',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+]);
 
 export class InvalidEnvironmentError extends Error {}
 
@@ -176,4 +203,3 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   env.DEFAULT_CURRENCY = env.DEFAULT_CURRENCY.toUpperCase();
   return env;
 }
-

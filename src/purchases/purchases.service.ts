@@ -9,7 +9,11 @@ import { Env } from '../config/env.js';
 import type { CreatePurchaseDto, PurchaseResponse, PurchaseStatusResponse } from './dto/create-purchase.dto.js';
 import type { PurchaseQueryDto } from './dto/purchase-query.dto.js';
 import type { Purchase } from './purchase.entity.js';
-import { PaymentProviderModeMismatchError, PaymentProviderNotConfiguredError, PurchaseNotFoundError } from './purchases.errors.js';
+import {
+  PaymentProviderModeMismatchError,
+  PaymentProviderNotConfiguredError,
+  PurchaseNotFoundError,
+} from './purchases.errors.js';
 import { PurchasesRepository } from './purchases.repository.js';
 import { StripeGateway, type StripePaymentIntent } from './stripe.gateway.js';
 
@@ -36,7 +40,7 @@ export class PurchasesService {
 
   async createPurchase(principal: Principal, dto: CreatePurchaseDto): Promise<PurchaseResponse> {
     this.requireProviderFor(principal);
-    const account = await this.billing.getOrCreateAccount(principal, {
+    const account = await this.billing.openAccount(principal, {
       oauth_provider: dto.oauth_provider,
       external_id: dto.external_id,
       customer_email: dto.customer_email,
@@ -51,18 +55,18 @@ export class PurchasesService {
       description: `Purchase of ${uses} uses`,
       receiptEmail: dto.customer_email,
       metadata: {
-        [PURCHASE_METADATA.accountId]: account.account_id,
+        [PURCHASE_METADATA.accountId]: account.id,
         [PURCHASE_METADATA.oauthProvider]: dto.oauth_provider,
         [PURCHASE_METADATA.externalId]: dto.external_id,
         [PURCHASE_METADATA.environment]: principal.environment,
         [PURCHASE_METADATA.uses]: String(uses),
       },
-      idempotencyKey: this.stripeIdempotencyKey(principal, account.account_id, dto, amountMinor, uses, account.currency),
+      idempotencyKey: this.stripeIdempotencyKey(principal, account.id, dto, amountMinor, uses, account.currency),
     });
 
     const purchase = await this.purchases.insertIfAbsent({
       paymentId: intent.id,
-      accountId: account.account_id,
+      accountId: account.id,
       environment: principal.environment,
       amountMinor: intent.amount,
       currency: account.currency,

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { BalanceLimitExceededError } from '../billing/billing.errors.js';
 import { violatedConstraint } from '../billing/postgres-errors.js';
+import { PurchaseLedgerRepository } from '../billing/purchase-ledger.repository.js';
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { Clock } from '../common/time/clock.js';
@@ -29,6 +30,7 @@ export class StripeWebhookService {
   constructor(
     private readonly stripe: StripeGateway,
     private readonly purchases: PurchasesRepository,
+    private readonly ledger: PurchaseLedgerRepository,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
   ) {}
@@ -59,12 +61,16 @@ export class StripeWebhookService {
     return { received: true };
   }
 
-  private async onSucceeded(event: StripeEvent, intent: StripePaymentIntent, environment: KeyEnvironment): Promise<void> {
+  private async onSucceeded(
+    event: StripeEvent,
+    intent: StripePaymentIntent,
+    environment: KeyEnvironment,
+  ): Promise<void> {
     const purchase = await this.findOrAdopt(intent, environment);
     if (!purchase) return;
     let outcome;
     try {
-      outcome = await this.purchases.creditOnce(purchase.paymentId, environment);
+      outcome = await this.ledger.creditPurchaseOnce(purchase.paymentId, environment);
     } catch (error) {
       this.logger.error(`Crediting ${purchase.paymentId} (event ${event.id}) failed; Stripe will redeliver`);
       if (violatedConstraint(error) === 'chk_accounts_balance_limit') throw new BalanceLimitExceededError();
@@ -95,7 +101,7 @@ export class StripeWebhookService {
   private async onRefunded(event: StripeEvent, charge: StripeCharge, environment: KeyEnvironment): Promise<void> {
     const paymentId = typeof charge.payment_intent === 'string' ? charge.payment_intent : charge.payment_intent?.id;
     if (!paymentId) return;
-    const outcome = await this.purchases.applyRefund(paymentId, environment, charge.amount_refunded, charge.amount);
+    const outcome = await this.ledger.clawBackRefund(paymentId, environment, charge.amount_refunded, charge.amount);
     if (outcome.kind === 'unknown') {
       this.logger.debug(`Refund event ${event.id} is for ${paymentId}, which is not a ${environment} purchase`);
     } else if (outcome.kind === 'not_credited') {
@@ -124,7 +130,13 @@ export class StripeWebhookService {
     const meta = intent.metadata ?? {};
     const uses = Number(meta[PURCHASE_METADATA.uses]);
     const accountId = meta[PURCHASE_METADATA.accountId];
-    if (!accountId || !UUID.test(accountId) || meta[PURCHASE_METADATA.environment] !== environment || !Number.isSafeInteger(uses) || uses < 0) {
+    if (
+      !accountId ||
+      !UUID.test(accountId) ||
+      meta[PURCHASE_METADATA.environment] !== environment ||
+      !Number.isSafeInteger(uses) ||
+      uses < 0
+    ) {
       this.logger.debug(`PaymentIntent ${intent.id} is not a CIRIS Billing ${environment} purchase; ignored`);
       return null;
     }

@@ -112,7 +112,9 @@ export class StripeGateway {
 
   private unavailable(what: string, error: unknown): PaymentProviderUnavailableError {
     const detail =
-      error instanceof Stripe.errors.StripeError ? `${error.type}${error.code ? `/${error.code}` : ''}: ${error.message}` : String(error);
+      error instanceof Stripe.errors.StripeError
+        ? `${error.type}${error.code ? `/${error.code}` : ''}: ${error.message}`
+        : String(error);
     this.logger.error(`Stripe: could not ${what}: ${detail}`);
     return new PaymentProviderUnavailableError();
   }

@@ -66,7 +66,7 @@ export class BuiltServer {
     child.stdout.setEncoding('utf8').on('data', (c: string) => this.output.push(c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => this.output.push(c));
     this.exit = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 60_000; // generous: CI machines may be loaded
     for (;;) {
       const ready = await send(this.port, 'GET', '/health/ready').catch(() => undefined);
       if (ready?.status === 200) return;

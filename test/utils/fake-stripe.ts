@@ -97,10 +97,19 @@ export class FakeStripe {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const form = new URLSearchParams(req.method === 'GET' ? url.search : Buffer.concat(chunks).toString('utf8'));
     const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
-    this.requests.push({ method: req.method ?? '', path: url.pathname, idempotencyKey, authorization: req.headers.authorization, form });
+    this.requests.push({
+      method: req.method ?? '',
+      path: url.pathname,
+      idempotencyKey,
+      authorization: req.headers.authorization,
+      form,
+    });
 
     const send = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${randomBytes(6).toString('hex')}` });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'request-id': `req_${randomBytes(6).toString('hex')}`,
+      });
       res.end(JSON.stringify(body));
     };
     if (this.failures > 0) {
@@ -132,10 +141,17 @@ export class FakeStripe {
       const intent = this.intents.get(decodeURIComponent(get[1]));
       if (intent) return send(200, intent);
       return send(404, {
-        error: { type: 'invalid_request_error', code: 'resource_missing', param: 'intent', message: `No such payment_intent: '${get[1]}'` },
+        error: {
+          type: 'invalid_request_error',
+          code: 'resource_missing',
+          param: 'intent',
+          message: `No such payment_intent: '${get[1]}'`,
+        },
       });
     }
-    send(404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${url.pathname})` } });
+    send(404, {
+      error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${url.pathname})` },
+    });
   }
 }
 

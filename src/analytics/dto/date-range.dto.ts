@@ -6,10 +6,13 @@ const DAY_MESSAGE = (field: string) => `${field} must be a date in the form YYYY
 
 /** `?start=YYYY-MM-DD&end=YYYY-MM-DD`: UTC days, both inclusive. */
 export class DateRangeQueryDto {
-  @IsOptional() @Matches(DAY, { message: DAY_MESSAGE('start') }) @IsISO8601({ strict: true }, { message: DAY_MESSAGE('start') })
+  @IsOptional()
+  @Matches(DAY, { message: DAY_MESSAGE('start') })
+  @IsISO8601({ strict: true }, { message: DAY_MESSAGE('start') })
   start?: string;
 
-  @IsOptional() @Matches(DAY, { message: DAY_MESSAGE('end') }) @IsISO8601({ strict: true }, { message: DAY_MESSAGE('end') })
+  @IsOptional()
+  @Matches(DAY, { message: DAY_MESSAGE('end') })
+  @IsISO8601({ strict: true }, { message: DAY_MESSAGE('end') })
   end?: string;
 }
-

@@ -5,8 +5,7 @@ import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, V
 /** Largest amount one request may move: 10^12 minor units keeps every sum exact in a JS number. */
 export const MAX_AMOUNT_MINOR = 1_000_000_000_000;
 
-export const AmountMinor = (): PropertyDecorator =>
-  applyDecorators(IsInt(), Min(1), Max(MAX_AMOUNT_MINOR));
+export const AmountMinor = (): PropertyDecorator => applyDecorators(IsInt(), Min(1), Max(MAX_AMOUNT_MINOR));
 
 /** Optional 3-letter code, upper-cased by the server. */
 export const CurrencyCode = (): PropertyDecorator =>
@@ -28,7 +27,8 @@ const NotReservedIdempotencyKey = (): PropertyDecorator =>
     name: 'notReservedIdempotencyKey',
     validator: {
       validate: (value: unknown) => typeof value !== 'string' || !RESERVED_IDEMPOTENCY_PREFIX.test(value),
-      defaultMessage: () => 'idempotency_key must not start with "stripe:" or "stripe-refund:" (reserved for the service)',
+      defaultMessage: () =>
+        'idempotency_key must not start with "stripe:" or "stripe-refund:" (reserved for the service)',
     },
   });
 

@@ -3,13 +3,19 @@ import { AccountAttributesDto } from './account-identity.dto.js';
 import { CurrencyCode, MAX_AMOUNT_MINOR } from './common-fields.js';
 
 export class CreateAccountDto extends AccountAttributesDto {
-  @IsOptional() @IsInt() @Min(0) @Max(MAX_AMOUNT_MINOR)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_AMOUNT_MINOR)
   initial_balance_minor?: number;
 
   @CurrencyCode()
   currency?: string;
 
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(64)
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
   plan_name?: string;
 }
 

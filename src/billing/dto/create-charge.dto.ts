@@ -4,16 +4,24 @@ import { AccountAttributesDto } from './account-identity.dto.js';
 import { AmountMinor, CurrencyCode, IdempotencyKey } from './common-fields.js';
 
 export class ChargeMetadataDto {
-  @IsOptional() @IsString() @MaxLength(255)
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
   message_id?: string | null;
 
-  @IsOptional() @IsString() @MaxLength(255)
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
   agent_id?: string | null;
 
-  @IsOptional() @IsString() @MaxLength(255)
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
   channel_id?: string | null;
 
-  @IsOptional() @IsString() @MaxLength(255)
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
   request_id?: string | null;
 }
 
@@ -24,13 +32,18 @@ export class CreateChargeDto extends AccountAttributesDto {
   @CurrencyCode()
   currency?: string;
 
-  @IsString() @IsNotEmpty() @MaxLength(1000)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
   description: string;
 
   @IdempotencyKey()
   idempotency_key?: string | null;
 
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => ChargeMetadataDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ChargeMetadataDto)
   metadata?: ChargeMetadataDto | null;
 }
 

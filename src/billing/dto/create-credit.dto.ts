@@ -10,13 +10,19 @@ export class CreateCreditDto extends AccountAttributesDto {
   @CurrencyCode()
   currency?: string;
 
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(1000)
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
   description?: string | null;
 
-  @IsOptional() @IsIn(CREDIT_TYPES)
+  @IsOptional()
+  @IsIn(CREDIT_TYPES)
   transaction_type?: CreditType;
 
-  @IsOptional() @IsString() @MaxLength(255)
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
   external_transaction_id?: string | null;
 
   @IdempotencyKey()

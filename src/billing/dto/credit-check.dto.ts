@@ -3,18 +3,27 @@ import { IsObject, IsOptional, IsString, MaxLength, ValidateNested } from 'class
 import { AccountAttributesDto } from './account-identity.dto.js';
 
 export class CreditCheckContextDto {
-  @IsOptional() @IsString() @MaxLength(255)
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
   agent_id?: string | null;
 
-  @IsOptional() @IsString() @MaxLength(255)
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
   channel_id?: string | null;
 
-  @IsOptional() @IsString() @MaxLength(255)
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
   request_id?: string | null;
 }
 
 export class CreditCheckDto extends AccountAttributesDto {
-  @IsOptional() @IsObject() @ValidateNested() @Type(() => CreditCheckContextDto)
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => CreditCheckContextDto)
   context?: CreditCheckContextDto | null;
 }
 

@@ -3,10 +3,18 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { AccountIdentityDto } from './account-identity.dto.js';
 
 export class ListTransactionsQueryDto extends AccountIdentityDto {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
   limit: number = 50;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000_000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
   offset: number = 0;
 }
 

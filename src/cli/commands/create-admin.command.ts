@@ -30,7 +30,8 @@ export class CreateAdminCommand extends BaseCommand {
 
   @Option({ flags: '--email <email>', description: 'Email address (unique)', required: true })
   parseEmail(value: string): string {
-    if (!EMAIL.test(value.trim())) throw new CliUsageError(`Invalid value for --email: "${value}" (expected an email address)`);
+    if (!EMAIL.test(value.trim()))
+      throw new CliUsageError(`Invalid value for --email: "${value}" (expected an email address)`);
     return value.trim();
   }
 
@@ -63,7 +64,12 @@ export class CreateAdminCommand extends BaseCommand {
     const email = options.email as string;
     const password = await this.readPassword(email, options.passwordStdin === true);
     const admins = await this.core.get(AdminUsersService);
-    const admin = await admins.createAdmin({ email, password, fullName: options.name as string, role: options.role ?? 'admin' });
+    const admin = await admins.createAdmin({
+      email,
+      password,
+      fullName: options.name as string,
+      role: options.role ?? 'admin',
+    });
     if (options.json) return writeJson(adminJson(admin));
     writeOut(`✅ Admin user created: ${admin.email}\n   User ID: ${admin.id}\n   Role: ${admin.role}`);
   }

@@ -1,7 +1,7 @@
 import { Command, CommandRunner, Help, Option, SubCommand } from 'nest-commander';
 import type { ApiKeyStatus } from '../../api-keys/api-key.entity.js';
 import { ApiKeysService } from '../../api-keys/api-keys.service.js';
-import { PERMISSIONS } from '../../auth/permissions.js';
+import { PERMISSIONS } from '../../api-keys/permissions.js';
 import type { KeyEnvironment } from '../../common/crypto/api-key-token.js';
 import { CliCore } from '../cli-core.js';
 import { CliUsageError } from '../errors.js';
@@ -48,7 +48,13 @@ export class KeyCreateCommand extends BaseCommand {
     description: `Permission to grant; repeat or comma-separate (default: billing:read, billing:write). One of: ${PERMISSIONS.join(', ')}`,
   })
   parsePermission(value: string, previous: string[] = []): string[] {
-    return [...previous, ...value.split(',').map((p) => p.trim()).filter(Boolean)];
+    return [
+      ...previous,
+      ...value
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ];
   }
 
   @Option({ flags: '--description <text>', description: 'Free-text description' })
@@ -109,12 +115,18 @@ export class KeyListCommand extends BaseCommand {
     return oneOf('--status', value, STATUSES);
   }
 
-  @Option({ flags: '--expiring-within-days <days>', description: 'Only keys that expire within N days (or already have)' })
+  @Option({
+    flags: '--expiring-within-days <days>',
+    description: 'Only keys that expire within N days (or already have)',
+  })
   parseExpiring(value: string): number {
     return parseWholeNumber('--expiring-within-days', value);
   }
 
-  @Option({ flags: '--unused-for-days <days>', description: 'Only keys not used (or, if never used, created) in the last N days' })
+  @Option({
+    flags: '--unused-for-days <days>',
+    description: 'Only keys not used (or, if never used, created) in the last N days',
+  })
   parseUnused(value: string): number {
     return parseWholeNumber('--unused-for-days', value);
   }
@@ -204,7 +216,9 @@ export class KeyRevokeCommand extends BaseCommand {
 export class KeyCommand extends CommandRunner {
   run(args: string[]): Promise<void> {
     if (args.length > 0) {
-      return Promise.reject(new CliUsageError(`Unknown command 'key ${args[0]}' (expected: create, list, rotate, revoke)`));
+      return Promise.reject(
+        new CliUsageError(`Unknown command 'key ${args[0]}' (expected: create, list, rotate, revoke)`),
+      );
     }
     this.command.help({ error: true });
     return Promise.resolve();

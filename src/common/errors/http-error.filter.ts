@@ -2,61 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import { DomainError, RequestValidationError } from './domain-error.js';
-
-/** HTTP status for each stable error code. Codes not listed here are a bug and map to 500. */
-const STATUS_BY_CODE: Record<string, number> = {
-  validation_error: 422,
-  payload_too_large: 413,
-  missing_api_key: 401,
-  invalid_api_key: 401,
-  api_key_expired: 401,
-  api_key_revoked: 401,
-  permission_denied: 403,
-  route_not_permitted: 403,
-  rate_limited: 429,
-  account_not_found: 404,
-  account_suspended: 403,
-  account_closed: 403,
-  insufficient_credits: 402,
-  currency_mismatch: 400,
-  charge_exists: 409,
-  credit_exists: 409,
-  idempotency_conflict: 422,
-  balance_limit_exceeded: 422,
-  api_key_not_found: 404,
-  api_key_not_rotatable: 409,
-  admin_user_not_found: 404,
-  admin_user_exists: 409,
-  invalid_permission: 422,
-  payment_provider_not_configured: 503,
-  payment_provider_mode_mismatch: 503,
-  payment_provider_unavailable: 503,
-  purchase_not_found: 404,
-  purchase_not_credited: 409,
-  invalid_webhook_signature: 400,
-  account_status_unchanged: 409,
-  account_closed_final: 409,
-  adjustment_exists: 409,
-};
-
-/** Response headers that go with a code (SPEC: 401s carry `WWW-Authenticate: ApiKey`). */
-function headersFor(error: DomainError): Record<string, string> {
-  switch (error.code) {
-    case 'missing_api_key':
-    case 'invalid_api_key':
-    case 'api_key_expired':
-    case 'api_key_revoked':
-      return { 'WWW-Authenticate': 'ApiKey' };
-    case 'charge_exists':
-      return { 'X-Existing-Charge-ID': String(error.extra.charge_id) };
-    case 'credit_exists':
-      return { 'X-Existing-Credit-ID': String(error.extra.credit_id) };
-    case 'adjustment_exists':
-      return { 'X-Existing-Credit-ID': String(error.extra.adjustment_id) };
-    default:
-      return {};
-  }
-}
+import { STATUS_BY_CODE } from './error-codes.js';
 
 const HTTP_CODE_NAMES: Record<number, string> = {
   400: 'bad_request',
@@ -80,12 +26,7 @@ export class HttpErrorFilter implements ExceptionFilter {
 
     if (exception instanceof DomainError) {
       const status = STATUS_BY_CODE[exception.code];
-      if (status === undefined) {
-        this.logger.error(`Unmapped error code ${exception.code}: ${exception.message}`);
-        res.status(500).json({ detail: 'Internal server error', code: 'internal_error' });
-        return;
-      }
-      res.set(headersFor(exception));
+      res.set(exception.headers);
       const detail = exception instanceof RequestValidationError ? exception.issues : exception.message;
       res.status(status).json({ detail, code: exception.code, ...exception.extra });
       return;
@@ -110,7 +51,9 @@ export class HttpErrorFilter implements ExceptionFilter {
       const code = (exception.driverError as { code?: string } | undefined)?.code;
       if (code === '22021' || code === '22P05') {
         res.status(422).json({
-          detail: [{ loc: ['body'], msg: 'Input contains characters that cannot be stored', type: 'string_unstorable' }],
+          detail: [
+            { loc: ['body'], msg: 'Input contains characters that cannot be stored', type: 'string_unstorable' },
+          ],
           code: 'validation_error',
         });
         return;

@@ -44,7 +44,11 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
     if (server?.listening) {
       const cut = await closeServer(server, this.env.SHUTDOWN_TIMEOUT_MS);
       if (signal) {
-        this.logger.log(cut ? 'Listener closed; in-flight requests cut at the timeout' : 'Listener closed; all in-flight requests finished');
+        this.logger.log(
+          cut
+            ? 'Listener closed; in-flight requests cut at the timeout'
+            : 'Listener closed; all in-flight requests finished',
+        );
       }
     }
   }

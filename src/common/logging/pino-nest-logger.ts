@@ -32,11 +32,11 @@ export class PinoNestLogger implements LoggerService {
   private write(level: Level, message: unknown, params: unknown[]): void {
     const rest = [...params];
     const context = typeof rest.at(-1) === 'string' ? (rest.pop() as string) : undefined;
-    const stack = typeof rest[0] === 'string' ? (rest[0]) : undefined;
+    const stack = typeof rest[0] === 'string' ? rest[0] : undefined;
     if (message instanceof Error) {
       this.pino[level]({ context, err: message }, message.message);
     } else if (typeof message === 'object' && message !== null) {
-      this.pino[level]({ context, ...(message) });
+      this.pino[level]({ context, ...message });
     } else {
       this.pino[level]({ context, ...(stack ? { stack } : {}) }, String(message));
     }

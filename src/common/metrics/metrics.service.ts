@@ -97,12 +97,7 @@ export class MetricsService {
   readonly httpMiddleware = (req: Request, res: Response, next: NextFunction): void => {
     const started = performance.now();
     res.once('finish', () => {
-      this.observeHttp(
-        req.method,
-        routeTemplate(req),
-        res.statusCode,
-        (performance.now() - started) / 1000,
-      );
+      this.observeHttp(req.method, routeTemplate(req), res.statusCode, (performance.now() - started) / 1000);
     });
     next();
   };
@@ -138,7 +133,10 @@ export class MetricsService {
 
   /** A credit applied outside the credits API (Stripe webhooks): `null` when it was already applied. */
   creditRecorded(transactionType: string, amountMinor: number | null): void {
-    this.credits.inc({ transaction_type: transactionType, outcome: amountMinor === null ? 'credit_exists' : 'success' });
+    this.credits.inc({
+      transaction_type: transactionType,
+      outcome: amountMinor === null ? 'credit_exists' : 'success',
+    });
     if (amountMinor !== null) this.creditsMinor.inc({ transaction_type: transactionType }, amountMinor);
   }
 

@@ -4,11 +4,16 @@ import { IdempotencyKey } from '../../billing/dto/common-fields.js';
 
 /** `POST /v1/billing/purchases`: who buys (the account is created if unknown) and where Stripe sends the receipt. */
 export class CreatePurchaseDto extends AccountIdentityDto {
-  @IsString() @MaxLength(320) @IsEmail()
+  @IsString()
+  @MaxLength(320)
+  @IsEmail()
   customer_email: string;
 
   /** Where the client's payment page returns after confirmation; stored with the purchase. */
-  @IsOptional() @IsString() @MaxLength(2048) @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2048)
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   return_url?: string;
 
   /**

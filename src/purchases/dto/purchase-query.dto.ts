@@ -7,10 +7,14 @@ import { OAUTH_PROVIDER_PATTERN } from '../../billing/dto/account-identity.dto.j
  */
 export class PurchaseQueryDto {
   @ValidateIf((o: PurchaseQueryDto) => o.oauth_provider !== undefined || o.external_id !== undefined)
-  @IsString() @MaxLength(255) @Matches(OAUTH_PROVIDER_PATTERN, { message: 'oauth_provider must start with "oauth:"' })
+  @IsString()
+  @MaxLength(255)
+  @Matches(OAUTH_PROVIDER_PATTERN, { message: 'oauth_provider must start with "oauth:"' })
   oauth_provider?: string;
 
   @ValidateIf((o: PurchaseQueryDto) => o.oauth_provider !== undefined || o.external_id !== undefined)
-  @IsString() @IsNotEmpty() @MaxLength(255)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(255)
   external_id?: string;
 }

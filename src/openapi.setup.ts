@@ -2,9 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer, Reflector } from '@nestjs/core';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { IS_PUBLIC, RequirePermission } from '../../auth/decorators.js';
-import { Env } from '../../config/env.js';
-import { SERVICE_NAME, SERVICE_VERSION } from '../service-info.js';
+import { IS_PUBLIC, RequirePermission } from './auth/decorators.js';
+import { Env } from './config/env.js';
+import { SERVICE_NAME, SERVICE_VERSION } from './common/service-info.js';
 
 export const API_KEY_SCHEME = 'api_key';
 /** Extension on every operation: the permission the route requires, or `public`. */

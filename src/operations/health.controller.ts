@@ -9,9 +9,9 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import type { DataSource } from 'typeorm';
-import { Public } from '../../auth/decorators.js';
-import { GracefulShutdown } from '../lifecycle/graceful-shutdown.js';
-import { SERVICE_NAME, SERVICE_VERSION } from '../service-info.js';
+import { Public } from '../auth/decorators.js';
+import { GracefulShutdown } from '../common/lifecycle/graceful-shutdown.js';
+import { SERVICE_NAME, SERVICE_VERSION } from '../common/service-info.js';
 
 /** How long readiness waits for `SELECT 1` before calling the database down. */
 const DATABASE_PING_TIMEOUT_MS = 1_000;

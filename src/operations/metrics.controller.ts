@@ -1,8 +1,8 @@
 import { Controller, Get, Header, NotFoundException, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { Public } from '../../auth/decorators.js';
-import { Env } from '../../config/env.js';
-import { MetricsService } from './metrics.service.js';
+import { Public } from '../auth/decorators.js';
+import { Env } from '../config/env.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
 
 /**
  * `GET /metrics` on the main port, unless disabled or moved to `METRICS_PORT` (then this route

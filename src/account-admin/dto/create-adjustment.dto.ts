@@ -6,10 +6,16 @@ const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'stri
 
 /** A signed manual balance correction. The idempotency key is required: a retried correction must not apply twice. */
 export class CreateAdjustmentDto {
-  @IsInt() @NotEquals(0, { message: 'amount_minor must not be zero' }) @Min(-MAX_AMOUNT_MINOR) @Max(MAX_AMOUNT_MINOR)
+  @IsInt()
+  @NotEquals(0, { message: 'amount_minor must not be zero' })
+  @Min(-MAX_AMOUNT_MINOR)
+  @Max(MAX_AMOUNT_MINOR)
   amount_minor: number;
 
-  @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(1000)
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
   reason: string;
 
   @RequiredIdempotencyKey()

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal.js';
+import { AdjustmentsRepository, type ExistingCreditRow } from '../billing/adjustments.repository.js';
 import type { AccountKey } from '../billing/accounts.repository.js';
 import { AccountsRepository } from '../billing/accounts.repository.js';
 import {
@@ -13,9 +14,8 @@ import {
 import type { AccountIdentityDto } from '../billing/dto/account-identity.dto.js';
 import { violatedConstraint } from '../billing/postgres-errors.js';
 import { AccountStatusRepository, type AccountStatus } from './account-status.repository.js';
-import { AdjustmentsRepository, type ExistingCreditRow } from './adjustments.repository.js';
 import { AdminAuditRepository, type AuditActor } from './admin-audit.repository.js';
-import { AccountClosedFinalError, AccountStatusUnchangedError, AdjustmentExistsError } from './admin.errors.js';
+import { AccountClosedFinalError, AccountStatusUnchangedError, AdjustmentExistsError } from './account-admin.errors.js';
 import type { AccountStatusChangeDto, AccountStatusResponse } from './dto/account-status-change.dto.js';
 import type { AdjustmentResponse, CreateAdjustmentDto } from './dto/create-adjustment.dto.js';
 import type { AuditListResponse, ListAuditQueryDto } from './dto/list-audit.dto.js';
@@ -103,13 +103,13 @@ export class AccountAdminService {
     };
     let outcome;
     try {
-      outcome = await this.adjustments.adjust(key, request, actorOf(principal, requestId));
+      outcome = await this.adjustments.adjustBalance(key, request, actorOf(principal, requestId));
     } catch (error) {
       const constraint = violatedConstraint(error);
       if (constraint === 'chk_accounts_balance_limit') throw new BalanceLimitExceededError();
       // A concurrent duplicate committed first: the unique index rolled this statement back.
       if (constraint === 'uq_credits_idempotency') {
-        const existing = await this.adjustments.findByIdempotencyKey(key, dto.idempotency_key);
+        const existing = await this.adjustments.findCreditByIdempotencyKey(key, dto.idempotency_key);
         if (existing) this.throwDuplicate(existing, dto);
       }
       throw error;
@@ -141,7 +141,11 @@ export class AccountAdminService {
   }
 
   /** The audit trail of one account (404 when the account does not exist in the key's environment). */
-  async accountAudit(principal: Principal, id: AccountIdentityDto, query: ListAuditQueryDto): Promise<AuditListResponse> {
+  async accountAudit(
+    principal: Principal,
+    id: AccountIdentityDto,
+    query: ListAuditQueryDto,
+  ): Promise<AuditListResponse> {
     const account = await this.accounts.findByKey(keyOf(principal, id));
     if (!account) throw new AccountNotFoundError();
     return this.auditPage(principal, query, account.id);
@@ -152,7 +156,11 @@ export class AccountAdminService {
     return this.auditPage(principal, query);
   }
 
-  private async auditPage(principal: Principal, query: ListAuditQueryDto, accountId?: string): Promise<AuditListResponse> {
+  private async auditPage(
+    principal: Principal,
+    query: ListAuditQueryDto,
+    accountId?: string,
+  ): Promise<AuditListResponse> {
     const { rows, total } = await this.audit.page({
       environment: principal.environment,
       accountId,

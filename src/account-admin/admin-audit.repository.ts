@@ -37,7 +37,7 @@ export interface AuditFilter {
 
 /**
  * Reads of the admin audit trail, newest first. Rows are written by the statements that make the
- * change (AccountStatusRepository, AdjustmentsRepository), so a change and its audit row commit together.
+ * change (AccountStatusRepository here, billing's AdjustmentsRepository), so a change and its audit row commit together.
  */
 @Injectable()
 export class AdminAuditRepository {

@@ -25,5 +25,6 @@ export class AdjustmentExistsError extends DomainError {
   constructor(adjustmentId: string) {
     super('Adjustment already exists');
     this.extra.adjustment_id = adjustmentId;
+    this.headers['X-Existing-Credit-ID'] = adjustmentId;
   }
 }

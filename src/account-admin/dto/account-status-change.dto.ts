@@ -5,7 +5,10 @@ const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'stri
 
 /** Body of suspend / reactivate / close: why. Required, and not just whitespace. */
 export class AccountStatusChangeDto {
-  @Transform(trim) @IsString() @IsNotEmpty() @MaxLength(1000)
+  @Transform(trim)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1000)
   reason: string;
 }
 

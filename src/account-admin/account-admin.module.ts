@@ -4,7 +4,6 @@ import { BillingModule } from '../billing/billing.module.js';
 import { AccountAdminController } from './account-admin.controller.js';
 import { AccountAdminService } from './account-admin.service.js';
 import { AccountStatusRepository } from './account-status.repository.js';
-import { AdjustmentsRepository } from './adjustments.repository.js';
 import { AdminAuditEntry } from './admin-audit-entry.entity.js';
 import { AdminAuditRepository } from './admin-audit.repository.js';
 
@@ -12,6 +11,6 @@ import { AdminAuditRepository } from './admin-audit.repository.js';
 @Module({
   imports: [TypeOrmModule.forFeature([AdminAuditEntry]), BillingModule],
   controllers: [AccountAdminController],
-  providers: [AccountAdminService, AccountStatusRepository, AdjustmentsRepository, AdminAuditRepository],
+  providers: [AccountAdminService, AccountStatusRepository, AdminAuditRepository],
 })
-export class AdminModule {}
+export class AccountAdminModule {}

@@ -1,8 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { AccountKey } from '../billing/accounts.repository.js';
-import type { AuditActor } from './admin-audit.repository.js';
+import type { AccountKey } from './accounts.repository.js';
+
+/** Who asked for an adjustment and in which request: written into the audit row it produces. */
+export interface AdjustmentAuthor {
+  apiKeyId: string;
+  apiKeyName: string;
+  requestId: string;
+}
 
 export interface AdjustmentRequest {
   /** Signed, non-zero. */
@@ -46,6 +52,8 @@ export interface AdjustmentOutcome {
  * amount unless that would take it below zero (or the account is closed, or the currency differs),
  * write the `adjustment` credit with the balance it produced, and the audit row. A concurrent
  * duplicate key violates uq_credits_idempotency and rolls the whole statement back.
+ * The audit row (admin_audit_log, read by account-admin) is part of the same statement, so a
+ * balance never moves without it.
  */
 const ADJUST_SQL = `
 WITH acct AS (
@@ -90,11 +98,12 @@ SELECT (SELECT row_to_json(r) FROM (
        (SELECT row_to_json(e) FROM existing e) AS existing,
        (SELECT row_to_json(a) FROM acct a) AS account`;
 
+/** Manual balance adjustments (billing:admin): the only way an operator moves a balance. */
 @Injectable()
 export class AdjustmentsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async adjust(key: AccountKey, req: AdjustmentRequest, actor: AuditActor): Promise<AdjustmentOutcome> {
+  async adjustBalance(key: AccountKey, req: AdjustmentRequest, author: AdjustmentAuthor): Promise<AdjustmentOutcome> {
     const rows: AdjustmentOutcome[] = await this.db.query(ADJUST_SQL, [
       key.environment,
       key.oauthProvider,
@@ -103,14 +112,14 @@ export class AdjustmentsRepository {
       req.currency,
       req.idempotencyKey,
       req.reason,
-      actor.apiKeyId,
-      actor.apiKeyName,
-      actor.requestId,
+      author.apiKeyId,
+      author.apiKeyName,
+      author.requestId,
     ]);
     return rows[0];
   }
 
-  async findByIdempotencyKey(key: AccountKey, idempotencyKey: string): Promise<ExistingCreditRow | null> {
+  async findCreditByIdempotencyKey(key: AccountKey, idempotencyKey: string): Promise<ExistingCreditRow | null> {
     const rows: ExistingCreditRow[] = await this.db.query(
       `SELECT c.id, c.amount_minor::float8 AS amount_minor, c.currency, c.transaction_type, c.description
          FROM credits c JOIN accounts a ON a.id = c.account_id

@@ -3,13 +3,22 @@ import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { ADMIN_ACTIONS, type AdminAction } from '../admin-audit-entry.entity.js';
 
 export class ListAuditQueryDto {
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
   limit: number = 50;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1_000_000_000)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
   offset: number = 0;
 
-  @IsOptional() @IsIn(ADMIN_ACTIONS)
+  @IsOptional()
+  @IsIn(ADMIN_ACTIONS)
   action?: AdminAction;
 }
 

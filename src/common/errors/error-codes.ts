@@ -1,0 +1,80 @@
+/**
+ * Every stable error code the service answers with (`{"detail", "code"}`) and the CLI reports.
+ * A `DomainError`'s `code` must be one of these, and every one of these must have a status in
+ * {@link STATUS_BY_CODE}: a new code is two lines, and `tsc` refuses either half alone.
+ */
+export type ErrorCode =
+  // Requests
+  | 'validation_error'
+  | 'payload_too_large'
+  // Authentication and authorisation
+  | 'missing_api_key'
+  | 'invalid_api_key'
+  | 'api_key_expired'
+  | 'api_key_revoked'
+  | 'permission_denied'
+  | 'route_not_permitted'
+  | 'rate_limited'
+  // Billing
+  | 'account_not_found'
+  | 'account_suspended'
+  | 'account_closed'
+  | 'insufficient_credits'
+  | 'currency_mismatch'
+  | 'charge_exists'
+  | 'credit_exists'
+  | 'idempotency_conflict'
+  | 'balance_limit_exceeded'
+  // API keys and operators
+  | 'api_key_not_found'
+  | 'api_key_not_rotatable'
+  | 'admin_user_not_found'
+  | 'admin_user_exists'
+  | 'invalid_permission'
+  // Purchases
+  | 'payment_provider_not_configured'
+  | 'payment_provider_mode_mismatch'
+  | 'payment_provider_unavailable'
+  | 'purchase_not_found'
+  | 'purchase_not_credited'
+  | 'invalid_webhook_signature'
+  // Account administration
+  | 'account_status_unchanged'
+  | 'account_closed_final'
+  | 'adjustment_exists';
+
+/** The HTTP status of each code. */
+export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
+  validation_error: 422,
+  payload_too_large: 413,
+  missing_api_key: 401,
+  invalid_api_key: 401,
+  api_key_expired: 401,
+  api_key_revoked: 401,
+  permission_denied: 403,
+  route_not_permitted: 403,
+  rate_limited: 429,
+  account_not_found: 404,
+  account_suspended: 403,
+  account_closed: 403,
+  insufficient_credits: 402,
+  currency_mismatch: 400,
+  charge_exists: 409,
+  credit_exists: 409,
+  idempotency_conflict: 422,
+  balance_limit_exceeded: 422,
+  api_key_not_found: 404,
+  api_key_not_rotatable: 409,
+  admin_user_not_found: 404,
+  admin_user_exists: 409,
+  invalid_permission: 422,
+  payment_provider_not_configured: 503,
+  payment_provider_mode_mismatch: 503,
+  payment_provider_unavailable: 503,
+  purchase_not_found: 404,
+  purchase_not_credited: 409,
+  invalid_webhook_signature: 400,
+  account_status_unchanged: 409,
+  account_closed_final: 409,
+  adjustment_exists: 409,
+};
