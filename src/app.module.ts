@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AccountAdminModule } from './account-admin/account-admin.module.js';
+import { AdminUiStaticModule } from './admin-ui-static/admin-ui-static.module.js';
 import { AdminUsersModule } from './admin-users/admin-users.module.js';
 import { AnalyticsModule } from './analytics/analytics.module.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
@@ -30,6 +31,8 @@ import { PurchasesModule } from './purchases/purchases.module.js';
     AccountAdminModule,
     AnalyticsModule,
     OperationsModule,
+    // Last: its index.html fallback for /admin/* must not shadow any controller.
+    AdminUiStaticModule,
   ],
 })
 export class AppModule {}

@@ -17,7 +17,7 @@ const chromiumPath = findChromium();
 if (!chromiumPath) {
   console.warn(
     '\n\n*** SKIPPING the admin console browser tests: no Chromium found (looked for CHROMIUM_PATH, /usr/bin/chromium).\n' +
-      '*** Install Debian\'s `chromium` package (.ci/run does) to run them. ***\n\n',
+      "*** Install Debian's `chromium` package (.ci/run does) to run them. ***\n\n",
   );
 }
 const describeInBrowser = chromiumPath ? describe : describe.skip;
@@ -31,7 +31,12 @@ class Authenticator {
   private lastStep = -1;
   private readonly totp: OTPAuth.TOTP;
   constructor(secretBase32: string) {
-    this.totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secretBase32), algorithm: 'SHA1', digits: 6, period: 30 });
+    this.totp = new OTPAuth.TOTP({
+      secret: OTPAuth.Secret.fromBase32(secretBase32),
+      algorithm: 'SHA1',
+      digits: 6,
+      period: 30,
+    });
   }
   /** The code of the next unused step; the server accepts ±1 step, so it may be the next step's. */
   async code(): Promise<string> {
@@ -73,8 +78,22 @@ describeInBrowser('admin console in Chromium', () => {
   function createOperator(op: Operator): void {
     const result = spawnSync(
       process.execPath,
-      ['dist/cli', 'create-admin', '--email', op.email, '--name', `${op.role} ${run}`, '--role', op.role, '--password-stdin'],
-      { input: PASSWORD, env: { PATH: process.env.PATH ?? '', DATABASE_URL: process.env.TEST_DB_URL!, LOG_LEVEL: 'silent' }, encoding: 'utf8' },
+      [
+        'dist/cli',
+        'create-admin',
+        '--email',
+        op.email,
+        '--name',
+        `${op.role} ${run}`,
+        '--role',
+        op.role,
+        '--password-stdin',
+      ],
+      {
+        input: PASSWORD,
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: process.env.TEST_DB_URL!, LOG_LEVEL: 'silent' },
+        encoding: 'utf8',
+      },
     );
     if (result.status !== 0) throw new Error(`create-admin failed: ${result.stderr}${result.stdout}`);
   }
@@ -84,7 +103,10 @@ describeInBrowser('admin console in Chromium', () => {
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(`pageerror: ${error.message}`));
     page.on('console', (message) => {
-      if (message.type() === 'error' && !/status of 40[13]|status of 429|status of 422|status of 409/.test(message.text())) {
+      if (
+        message.type() === 'error' &&
+        !/status of 40[13]|status of 429|status of 422|status of 409/.test(message.text())
+      ) {
         pageErrors.push(`console: ${message.text()}`);
       }
     });
@@ -95,7 +117,10 @@ describeInBrowser('admin console in Chromium', () => {
     return { context, page };
   }
 
-  async function creditCheck(key: string, externalId = `probe-${run}@example.com`): Promise<{ status: number; body: Record<string, unknown> }> {
+  async function creditCheck(
+    key: string,
+    externalId = `probe-${run}@example.com`,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await fetch(`${origin}/v1/billing/credits/check`, {
       method: 'POST',
       headers: { 'X-API-Key': key, 'Content-Type': 'application/json' },
@@ -308,7 +333,9 @@ describeInBrowser('admin console in Chromium', () => {
 
     // The secret is nowhere but in the operator's hands.
     expect(page.url()).not.toContain(liveKey);
-    const stored = await page.evaluate(() => JSON.stringify({ ...window.localStorage, ...window.sessionStorage }) + document.cookie);
+    const stored = await page.evaluate(
+      () => JSON.stringify({ ...window.localStorage, ...window.sessionStorage }) + document.cookie,
+    );
     expect(stored).not.toContain(liveKey);
     expect(await page.content()).not.toContain(liveKey);
 
@@ -324,14 +351,9 @@ describeInBrowser('admin console in Chromium', () => {
     await page.waitForSelector('[data-testid=rotate-dialog]');
     const checked = await page.locator('input[name=grace]:checked').getAttribute('value');
     expect(checked).toBe('86400');
-    expect(await page.locator('input[name=grace]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual([
-      '0',
-      '900',
-      '3600',
-      '21600',
-      '86400',
-      '604800',
-    ]);
+    expect(
+      await page.locator('input[name=grace]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value)),
+    ).toEqual(['0', '900', '3600', '21600', '86400', '604800']);
     await screenshot(page, '09-rotate-dialog');
     await page.click('[data-testid=rotate-dialog] button[type=submit]');
     await stepUpIfAsked(page, superAdmin, '[data-testid=show-once-dialog]');
@@ -342,7 +364,11 @@ describeInBrowser('admin console in Chromium', () => {
 
     // Rotate the new key at once: it stops working, its successor works.
     await keyRow(page, liveKeyName);
-    await page.locator('[data-testid=keys-table] tbody tr', { hasText: 'active' }).first().locator('[data-testid=rotate-key]').click();
+    await page
+      .locator('[data-testid=keys-table] tbody tr', { hasText: 'active' })
+      .first()
+      .locator('[data-testid=rotate-key]')
+      .click();
     await page.waitForSelector('[data-testid=rotate-dialog]');
     await page.check('input[name=grace][value="0"]');
     await page.waitForSelector('[data-testid=rotate-dialog] [role=alert]');
@@ -421,12 +447,17 @@ describeInBrowser('admin console in Chromium', () => {
     expect(await page.isDisabled('[data-testid=adjust-submit]')).toBe(true);
     await screenshot(page, '15-adjust-below-zero');
     // The server refuses it too, whatever the page says.
-    const refused = await consoleFetch(page, 'POST', `/admin/api/accounts/${await accountIdOf(externalId)}/adjustments`, {
-      amount_minor: -500,
-      kind: 'correction',
-      reason: 'below zero',
-      idempotency_key: `t-${crypto.randomUUID()}`,
-    });
+    const refused = await consoleFetch(
+      page,
+      'POST',
+      `/admin/api/accounts/${await accountIdOf(externalId)}/adjustments`,
+      {
+        amount_minor: -500,
+        kind: 'correction',
+        reason: 'below zero',
+        idempotency_key: `t-${crypto.randomUUID()}`,
+      },
+    );
     expect(refused.status).toBeGreaterThanOrEqual(400);
     expect(refused.status).toBeLessThan(500);
     await page.fill('#adjust-amount', '2.50');
@@ -499,12 +530,18 @@ describeInBrowser('admin console in Chromium', () => {
     await signIn(p, viewer);
     await p.waitForSelector('h1:has-text("API keys")');
     await p.waitForSelector('[data-testid=keys-table], .empty-state');
-    expect(await p.locator('[data-testid=create-key], [data-testid=rotate-key], [data-testid=revoke-key]').count()).toBe(0);
+    expect(
+      await p.locator('[data-testid=create-key], [data-testid=rotate-key], [data-testid=revoke-key]').count(),
+    ).toBe(0);
     await screenshot(p, '19-keys-as-viewer');
     await p.goto(`/admin/accounts`);
     await p.click('[data-testid=accounts-table] tbody tr a');
     await p.waitForSelector('[data-testid=account-balance]');
-    expect(await p.locator('[data-testid=suspend-account], [data-testid=adjust-balance], [data-testid=close-account]').count()).toBe(0);
+    expect(
+      await p
+        .locator('[data-testid=suspend-account], [data-testid=adjust-balance], [data-testid=close-account]')
+        .count(),
+    ).toBe(0);
     expect(await p.locator('nav >> text=Admin users').count()).toBe(0);
     const direct = await consoleFetch(p, 'POST', '/admin/api/keys', {
       name: 'viewer key',
@@ -529,10 +566,17 @@ describeInBrowser('admin console in Chromium', () => {
 
     // The same request from another site, with the operator's cookie and even the right token.
     const cookies = (await context.cookies(origin)).map((c) => `${c.name}=${c.value}`).join('; ');
-    const csrf = await page.evaluate(async () => ((await (await fetch('/admin/api/auth/me')).json()) as { csrf_token: string }).csrf_token);
+    const csrf = await page.evaluate(
+      async () => ((await (await fetch('/admin/api/auth/me')).json()) as { csrf_token: string }).csrf_token,
+    );
     const crossSite = await fetch(`${origin}/admin/api/keys`, {
       method: 'POST',
-      headers: { Cookie: cookies, 'X-CSRF-Token': csrf, Origin: 'https://evil.example', 'Content-Type': 'application/json' },
+      headers: {
+        Cookie: cookies,
+        'X-CSRF-Token': csrf,
+        Origin: 'https://evil.example',
+        'Content-Type': 'application/json',
+      },
       body: JSON.stringify({ name: 'cross site', environment: 'test', permissions: ['billing:read'] }),
     });
     expect(crossSite.status).toBe(403);
@@ -591,7 +635,12 @@ describeInBrowser('admin console in Chromium', () => {
 
   // ---- helpers that use the page's own session ----
 
-  async function consoleFetch(p: Page, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  async function consoleFetch(
+    p: Page,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     return p.evaluate(
       async ({ method, path, body }) => {
         const me = (await (await fetch('/admin/api/auth/me')).json()) as { csrf_token: string };
@@ -614,10 +663,16 @@ describeInBrowser('admin console in Chromium', () => {
 
   /** A key minted through the console API (test setup, not the scenario under test). */
   async function mintKeyDirect(environment: 'live' | 'test'): Promise<{ plaintext: string }> {
-    const body = { name: `helper ${crypto.randomUUID().slice(0, 6)}`, environment, permissions: ['billing:read', 'billing:write'] };
+    const body = {
+      name: `helper ${crypto.randomUUID().slice(0, 6)}`,
+      environment,
+      permissions: ['billing:read', 'billing:write'],
+    };
     let created = await consoleFetch(page, 'POST', '/admin/api/keys', body);
     if (created.status === 403 && created.body.code === 'reauth_required') {
-      const reauth = await consoleFetch(page, 'POST', '/admin/api/auth/reauth', { code: await superAdmin.auth!.code() });
+      const reauth = await consoleFetch(page, 'POST', '/admin/api/auth/reauth', {
+        code: await superAdmin.auth!.code(),
+      });
       expect(reauth.status).toBe(204);
       created = await consoleFetch(page, 'POST', '/admin/api/keys', body);
     }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Module } from '@nestjs/common';
+import { type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
 import { ServeStaticModule } from '@nestjs/serve-static';
 
 /** Where the console's public path starts; its API lives under `${ADMIN_UI_PATH}/api`. */
@@ -44,4 +44,15 @@ export function adminUiRoot(): string {
     }),
   ],
 })
-export class AdminUiStaticModule {}
+export class AdminUiStaticModule implements NestModule {
+  /** `/admin` → `/admin/` (the app's relative paths and the static root both hang off the slash). */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply((req: { originalUrl: string }, res: { redirect(status: number, url: string): void }, next: () => void) => {
+        const [path, query] = req.originalUrl.split(/\?(.*)/s, 2);
+        if (path === ADMIN_UI_PATH) return res.redirect(308, `${ADMIN_UI_PATH}/${query ? `?${query}` : ''}`);
+        next();
+      })
+      .forRoutes({ path: ADMIN_UI_PATH.slice(1), method: RequestMethod.GET });
+  }
+}

@@ -18,7 +18,12 @@ import { useSession } from '../session.js';
 import { Dialog } from './Dialog.js';
 import { ErrorBanner, Field, Mono, Notice } from './ui.js';
 
-export function StatusChangeDialog(props: { account: AccountDetail; action: 'suspend' | 'reactivate'; onClose: () => void; onDone: () => void }) {
+export function StatusChangeDialog(props: {
+  account: AccountDetail;
+  action: 'suspend' | 'reactivate';
+  onClose: () => void;
+  onDone: () => void;
+}) {
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
@@ -41,7 +46,11 @@ export function StatusChangeDialog(props: { account: AccountDetail; action: 'sus
     }
   };
   return (
-    <Dialog title={suspend ? 'Suspend account' : 'Reactivate account'} onRequestClose={props.onClose} testId="status-dialog">
+    <Dialog
+      title={suspend ? 'Suspend account' : 'Reactivate account'}
+      onRequestClose={props.onClose}
+      testId="status-dialog"
+    >
       <form onSubmit={(e) => void submit(e)} noValidate>
         <ErrorBanner message={failure} />
         <p>
@@ -51,7 +60,14 @@ export function StatusChangeDialog(props: { account: AccountDetail; action: 'sus
           <Mono>{props.account.external_id}</Mono>
         </p>
         <Field label="Reason (recorded in the audit log)" error={error} id="status-reason">
-          <textarea id="status-reason" class="input" rows={3} value={reason} data-autofocus onInput={(e) => setReason(e.currentTarget.value)} />
+          <textarea
+            id="status-reason"
+            class="input"
+            rows={3}
+            value={reason}
+            data-autofocus
+            onInput={(e) => setReason(e.currentTarget.value)}
+          />
         </Field>
         <div class="form-actions">
           <button type="button" class="button" onClick={props.onClose}>
@@ -74,7 +90,11 @@ const KINDS: { value: AdjustmentKind; label: string }[] = [
   { value: 'other', label: 'Other' },
 ];
 
-export function AdjustBalanceDialog(props: { account: AccountDetail; onClose: () => void; onDone: (result: AdjustmentResponse) => void }) {
+export function AdjustBalanceDialog(props: {
+  account: AccountDetail;
+  onClose: () => void;
+  onDone: (result: AdjustmentResponse) => void;
+}) {
   const { me } = useSession();
   const account = props.account;
   // Minted once, when the dialog opens: a double click or a retry after a timeout applies once.
@@ -121,19 +141,38 @@ export function AdjustBalanceDialog(props: { account: AccountDetail; onClose: ()
           error={errors.amount ?? (parsed && !parsed.ok ? parsed.error : null)}
           id="adjust-amount"
         >
-          <input id="adjust-amount" class="input narrow" inputMode="decimal" placeholder="e.g. 5.00 or -2.50" value={amount} data-autofocus onInput={(e) => setAmount(e.currentTarget.value)} />
+          <input
+            id="adjust-amount"
+            class="input narrow"
+            inputMode="decimal"
+            placeholder="e.g. 5.00 or -2.50"
+            value={amount}
+            data-autofocus
+            onInput={(e) => setAmount(e.currentTarget.value)}
+          />
         </Field>
         {preview ? (
-          <div class={`preview ${preview.error ? 'preview-error' : ''}`} data-testid="adjust-preview" role={preview.error ? 'alert' : 'status'}>
+          <div
+            class={`preview ${preview.error ? 'preview-error' : ''}`}
+            data-testid="adjust-preview"
+            role={preview.error ? 'alert' : 'status'}
+          >
             New balance: {preview.text}
             {preview.error ? <div>{preview.error}</div> : null}
           </div>
         ) : null}
         {parsed?.ok && Math.abs(parsed.value) > threshold ? (
-          <Notice>Above {formatMoney(threshold, account.currency)}: you will be asked for an authenticator code.</Notice>
+          <Notice>
+            Above {formatMoney(threshold, account.currency)}: you will be asked for an authenticator code.
+          </Notice>
         ) : null}
         <Field label="Kind" id="adjust-kind">
-          <select id="adjust-kind" class="input narrow" value={kind} onChange={(e) => setKind(e.currentTarget.value as AdjustmentKind)}>
+          <select
+            id="adjust-kind"
+            class="input narrow"
+            value={kind}
+            onChange={(e) => setKind(e.currentTarget.value as AdjustmentKind)}
+          >
             {KINDS.map((k) => (
               <option key={k.value} value={k.value}>
                 {k.label}
@@ -142,7 +181,13 @@ export function AdjustBalanceDialog(props: { account: AccountDetail; onClose: ()
           </select>
         </Field>
         <Field label="Reason (recorded in the ledger and the audit log)" error={errors.reason} id="adjust-reason">
-          <textarea id="adjust-reason" class="input" rows={2} value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+          <textarea
+            id="adjust-reason"
+            class="input"
+            rows={2}
+            value={reason}
+            onInput={(e) => setReason(e.currentTarget.value)}
+          />
         </Field>
         <div class="muted small">
           Idempotency key <Mono>{idempotencyKey}</Mono>
@@ -151,7 +196,12 @@ export function AdjustBalanceDialog(props: { account: AccountDetail; onClose: ()
           <button type="button" class="button" onClick={props.onClose}>
             Cancel
           </button>
-          <button type="submit" class="button primary" disabled={busy || Boolean(preview?.error)} data-testid="adjust-submit">
+          <button
+            type="submit"
+            class="button primary"
+            disabled={busy || Boolean(preview?.error)}
+            data-testid="adjust-submit"
+          >
             {busy ? 'Applying…' : 'Apply adjustment'}
           </button>
         </div>
@@ -187,12 +237,32 @@ export function CloseAccountDialog(props: { account: AccountDetail; onClose: () 
     <Dialog title="Close account" onRequestClose={props.onClose} testId="close-dialog">
       <form onSubmit={(e) => void submit(e)} noValidate>
         <ErrorBanner message={failure} />
-        <Notice kind="warning">Closing is permanent: the account can no longer be charged or credited, and credit checks answer “Account closed”.</Notice>
+        <Notice kind="warning">
+          Closing is permanent: the account can no longer be charged or credited, and credit checks answer “Account
+          closed”.
+        </Notice>
         <Field label="Reason" error={errors.reason} id="close-reason">
-          <textarea id="close-reason" class="input" rows={2} value={reason} data-autofocus onInput={(e) => setReason(e.currentTarget.value)} />
+          <textarea
+            id="close-reason"
+            class="input"
+            rows={2}
+            value={reason}
+            data-autofocus
+            onInput={(e) => setReason(e.currentTarget.value)}
+          />
         </Field>
-        <Field label={`Type the external id to confirm: ${props.account.external_id}`} error={errors.confirm} id="close-confirm">
-          <input id="close-confirm" class="input" value={typed} autoComplete="off" onInput={(e) => setTyped(e.currentTarget.value)} />
+        <Field
+          label={`Type the external id to confirm: ${props.account.external_id}`}
+          error={errors.confirm}
+          id="close-confirm"
+        >
+          <input
+            id="close-confirm"
+            class="input"
+            value={typed}
+            autoComplete="off"
+            onInput={(e) => setTyped(e.currentTarget.value)}
+          />
         </Field>
         <div class="form-actions">
           <button type="button" class="button" onClick={props.onClose}>

@@ -60,8 +60,14 @@ export function AuditTable(props: { entries: AuditEntry[]; compact?: boolean }) 
                     <Mono>{entry.action}</Mono> <EnvironmentBadge environment={entry.environment} />
                   </td>
                   <td>
-                    {entry.resource_type ? <span class="muted small">{entry.resource_type.replace('_', ' ')} </span> : null}
-                    {href ? <Link href={href}>{entry.resource_id?.slice(0, 8)}</Link> : (entry.resource_id?.slice(0, 8) ?? '—')}
+                    {entry.resource_type ? (
+                      <span class="muted small">{entry.resource_type.replace('_', ' ')} </span>
+                    ) : null}
+                    {href ? (
+                      <Link href={href}>{entry.resource_id?.slice(0, 8)}</Link>
+                    ) : (
+                      (entry.resource_id?.slice(0, 8) ?? '—')
+                    )}
                   </td>
                   <td>
                     <OutcomeBadge outcome={entry.outcome} />

@@ -16,7 +16,17 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatCount } from '../lib/format.js';
 import { Card, EmptyState } from './ui.js';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip);
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Legend,
+  Tooltip,
+);
 
 export interface Series {
   label: string;
@@ -81,7 +91,11 @@ export function ChartPanel(props: {
         },
         scales: {
           x: { stacked: props.stacked, grid: { display: false } },
-          y: { stacked: props.stacked, beginAtZero: true, ticks: { callback: (value) => format(Number(value)), precision: 0 } },
+          y: {
+            stacked: props.stacked,
+            beginAtZero: true,
+            ticks: { callback: (value) => format(Number(value)), precision: 0 },
+          },
         },
       },
     });
@@ -97,7 +111,12 @@ export function ChartPanel(props: {
           <button type="button" aria-pressed={view === 'chart'} onClick={() => setView('chart')}>
             Chart
           </button>
-          <button type="button" aria-pressed={view === 'table'} onClick={() => setView('table')} data-testid={`${props.testId}-table-toggle`}>
+          <button
+            type="button"
+            aria-pressed={view === 'table'}
+            onClick={() => setView('table')}
+            data-testid={`${props.testId}-table-toggle`}
+          >
             Table
           </button>
         </div>

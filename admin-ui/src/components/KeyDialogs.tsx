@@ -13,7 +13,14 @@ import type {
   UpdateKeyRequest,
 } from '../../../src/admin-console/contract.js';
 import { api } from '../api.js';
-import { DEFAULT_EXPIRY, DEFAULT_GRACE_SECONDS, expiryChoices, expiryDays, GRACE_CHOICES, type ExpiryChoice } from '../lib/choices.js';
+import {
+  DEFAULT_EXPIRY,
+  DEFAULT_GRACE_SECONDS,
+  expiryChoices,
+  expiryDays,
+  GRACE_CHOICES,
+  type ExpiryChoice,
+} from '../lib/choices.js';
 import { errorMessage } from '../lib/errors.js';
 import { formatDate, formatDateTime, formatRelative } from '../lib/format.js';
 import { curlLine, maskKey } from '../lib/secrets.js';
@@ -49,15 +56,17 @@ function PermissionPicker(props: { value: string[]; onChange: (value: string[]) 
             name="permission"
             value={p}
             checked={props.value.includes(p)}
-            onChange={(e) => props.onChange(e.currentTarget.checked ? [...props.value, p] : props.value.filter((x) => x !== p))}
+            onChange={(e) =>
+              props.onChange(e.currentTarget.checked ? [...props.value, p] : props.value.filter((x) => x !== p))
+            }
           />{' '}
           <Mono>{p}</Mono> <span class="muted small">{PERMISSION_HELP[p]}</span>
         </label>
       ))}
       {props.value.some((p) => (SENSITIVE_PERMISSIONS as readonly string[]).includes(p)) ? (
         <Notice kind="warning">
-          <strong>billing:admin</strong> and <strong>analytics:read</strong> reach every account of the environment. Give
-          them only to a trusted back-office service, never to an agent.
+          <strong>billing:admin</strong> and <strong>analytics:read</strong> reach every account of the environment.
+          Give them only to a trusted back-office service, never to an agent.
         </Notice>
       ) : null}
       {props.error ? (
@@ -119,17 +128,36 @@ export function CreateKeyDialog(props: { onClose: () => void; onCreated: (result
       <form onSubmit={(e) => void submit(e)} noValidate>
         <ErrorBanner message={failure} />
         <Field label="Name" error={errors.name} id="key-name" hint="Who uses it, e.g. “Support agent (prod)”.">
-          <input id="key-name" class="input" value={name} maxLength={100} data-autofocus onInput={(e) => setName(e.currentTarget.value)} />
+          <input
+            id="key-name"
+            class="input"
+            value={name}
+            maxLength={100}
+            data-autofocus
+            onInput={(e) => setName(e.currentTarget.value)}
+          />
         </Field>
         <Field label="Description (optional)" id="key-description">
-          <input id="key-description" class="input" value={description} maxLength={500} onInput={(e) => setDescription(e.currentTarget.value)} />
+          <input
+            id="key-description"
+            class="input"
+            value={description}
+            maxLength={500}
+            onInput={(e) => setDescription(e.currentTarget.value)}
+          />
         </Field>
         <fieldset class="field">
           <legend>Environment</legend>
           <div class="radio-row">
             {(['live', 'test'] as const).map((value) => (
               <label class="radio" key={value}>
-                <input type="radio" name="environment" value={value} checked={env === value} onChange={() => setEnv(value)} />{' '}
+                <input
+                  type="radio"
+                  name="environment"
+                  value={value}
+                  checked={env === value}
+                  onChange={() => setEnv(value)}
+                />{' '}
                 {value === 'live' ? 'Live (real money)' : 'Test'}
               </label>
             ))}
@@ -138,7 +166,12 @@ export function CreateKeyDialog(props: { onClose: () => void; onCreated: (result
         <PermissionPicker value={permissions} onChange={setPermissions} error={errors.permissions} />
         <Field label="Expires" error={errors.expiry} id="key-expiry">
           <div class="inline-fields">
-            <select id="key-expiry" class="input" value={expiry} onChange={(e) => setExpiry(e.currentTarget.value as ExpiryChoice)}>
+            <select
+              id="key-expiry"
+              class="input"
+              value={expiry}
+              onChange={(e) => setExpiry(e.currentTarget.value as ExpiryChoice)}
+            >
               {expiryChoices(me.user.role).map((c) => (
                 <option key={c.value} value={c.value}>
                   {c.label}
@@ -157,10 +190,18 @@ export function CreateKeyDialog(props: { onClose: () => void; onCreated: (result
               />
             ) : null}
           </div>
-          {expiry === 'never' ? <div class="field-hint warning-text">A key that never expires must be revoked by hand.</div> : null}
+          {expiry === 'never' ? (
+            <div class="field-hint warning-text">A key that never expires must be revoked by hand.</div>
+          ) : null}
         </Field>
         <Field label="Rate limit (requests per minute, optional)" error={errors.rateLimit} id="key-rate-limit">
-          <input id="key-rate-limit" class="input narrow" inputMode="numeric" value={rateLimit} onInput={(e) => setRateLimit(e.currentTarget.value)} />
+          <input
+            id="key-rate-limit"
+            class="input narrow"
+            inputMode="numeric"
+            value={rateLimit}
+            onInput={(e) => setRateLimit(e.currentTarget.value)}
+          />
         </Field>
         <div class="form-actions">
           <button type="button" class="button" onClick={props.onClose}>
@@ -180,7 +221,13 @@ export function CreateKeyDialog(props: { onClose: () => void; onCreated: (result
  * URL, storage or a log. Closing without ticking "I have stored this key" asks first; leaving the
  * page asks the browser's beforeunload question; back/forward is held by the router's blocker.
  */
-export function ShowOnceDialog(props: { plaintext: string; apiKey: ApiKeySummary; title: string; onClose: () => void; extra?: preact.ComponentChildren }) {
+export function ShowOnceDialog(props: {
+  plaintext: string;
+  apiKey: ApiKeySummary;
+  title: string;
+  onClose: () => void;
+  extra?: preact.ComponentChildren;
+}) {
   const [revealed, setRevealed] = useState(false);
   const [stored, setStored] = useState(false);
   const [confirming, setConfirming] = useState(false);
@@ -210,7 +257,12 @@ export function ShowOnceDialog(props: { plaintext: string; apiKey: ApiKeySummary
   const shownCurl = revealed ? curl : curlLine(origin, maskKey(props.plaintext));
 
   return (
-    <Dialog title={props.title} onRequestClose={() => (stored ? props.onClose() : setConfirming(true))} size="wide" testId="show-once-dialog">
+    <Dialog
+      title={props.title}
+      onRequestClose={() => (stored ? props.onClose() : setConfirming(true))}
+      size="wide"
+      testId="show-once-dialog"
+    >
       <Notice kind="warning">
         Copy this key now. It is shown <strong>once</strong>: the service keeps only a hash and cannot show it again.
       </Notice>
@@ -237,11 +289,21 @@ export function ShowOnceDialog(props: { plaintext: string; apiKey: ApiKeySummary
         </div>
       </div>
       <label class="checkbox strong">
-        <input type="checkbox" checked={stored} data-testid="stored-checkbox" onChange={(e) => setStored(e.currentTarget.checked)} /> I have stored
-        this key
+        <input
+          type="checkbox"
+          checked={stored}
+          data-testid="stored-checkbox"
+          onChange={(e) => setStored(e.currentTarget.checked)}
+        />{' '}
+        I have stored this key
       </label>
       {confirming && !stored ? (
-        <div class="confirm-box" role="alertdialog" aria-label="Close without storing the key?" data-testid="close-confirmation">
+        <div
+          class="confirm-box"
+          role="alertdialog"
+          aria-label="Close without storing the key?"
+          data-testid="close-confirmation"
+        >
           <p>
             <strong>Close without storing the key?</strong> It cannot be shown again; you would have to rotate or create
             another.
@@ -286,7 +348,11 @@ function CopySecretButton(props: { text: string; label: string; testId: string }
   );
 }
 
-export function RotateKeyDialog(props: { apiKey: ApiKeySummary; onClose: () => void; onRotated: (result: RotateKeyResponse) => void }) {
+export function RotateKeyDialog(props: {
+  apiKey: ApiKeySummary;
+  onClose: () => void;
+  onRotated: (result: RotateKeyResponse) => void;
+}) {
   const [grace, setGrace] = useState(DEFAULT_GRACE_SECONDS);
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -307,22 +373,30 @@ export function RotateKeyDialog(props: { apiKey: ApiKeySummary; onClose: () => v
       <form onSubmit={(e) => void submit(e)}>
         <ErrorBanner message={failure} />
         <p>
-          A new key replaces <Mono>{props.apiKey.key_prefix}…</Mono> with the same name, permissions, environment and rate
-          limit. How long may the old key keep working while you deploy the new one?
+          A new key replaces <Mono>{props.apiKey.key_prefix}…</Mono> with the same name, permissions, environment and
+          rate limit. How long may the old key keep working while you deploy the new one?
         </p>
         <fieldset class="field">
           <legend>Old key keeps working for</legend>
           <div class="radio-grid">
             {GRACE_CHOICES.map((choice) => (
               <label class="radio" key={choice.seconds}>
-                <input type="radio" name="grace" value={choice.seconds} checked={grace === choice.seconds} onChange={() => setGrace(choice.seconds)} />{' '}
+                <input
+                  type="radio"
+                  name="grace"
+                  value={choice.seconds}
+                  checked={grace === choice.seconds}
+                  onChange={() => setGrace(choice.seconds)}
+                />{' '}
                 {choice.label}
                 {choice.seconds === DEFAULT_GRACE_SECONDS ? ' (default)' : ''}
               </label>
             ))}
           </div>
         </fieldset>
-        {grace === 0 ? <Notice kind="warning">The old key stops working at once: every client still using it gets 401.</Notice> : null}
+        {grace === 0 ? (
+          <Notice kind="warning">The old key stops working at once: every client still using it gets 401.</Notice>
+        ) : null}
         <div class="form-actions">
           <button type="button" class="button" onClick={props.onClose}>
             Cancel
@@ -341,7 +415,11 @@ export function recentlyUsed(key: ApiKeySummary, now: Date = new Date()): boolea
   return key.last_used_at !== null && now.getTime() - Date.parse(key.last_used_at) < 3_600_000;
 }
 
-export function RevokeKeyDialog(props: { apiKey: ApiKeySummary; onClose: () => void; onRevoked: (key: ApiKeySummary) => void }) {
+export function RevokeKeyDialog(props: {
+  apiKey: ApiKeySummary;
+  onClose: () => void;
+  onRevoked: (key: ApiKeySummary) => void;
+}) {
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
@@ -372,11 +450,19 @@ export function RevokeKeyDialog(props: { apiKey: ApiKeySummary; onClose: () => v
         {recentlyUsed(key) ? (
           <Notice kind="warning">
             This key was used {formatRelative(key.last_used_at)}
-            {key.last_used_ip ? ` from ${key.last_used_ip}` : ''}. A client still depends on it; consider rotating instead.
+            {key.last_used_ip ? ` from ${key.last_used_ip}` : ''}. A client still depends on it; consider rotating
+            instead.
           </Notice>
         ) : null}
         <Field label="Reason (recorded in the audit log)" error={error} id="revoke-reason">
-          <textarea id="revoke-reason" class="input" rows={3} value={reason} data-autofocus onInput={(e) => setReason(e.currentTarget.value)} />
+          <textarea
+            id="revoke-reason"
+            class="input"
+            rows={3}
+            value={reason}
+            data-autofocus
+            onInput={(e) => setReason(e.currentTarget.value)}
+          />
         </Field>
         <div class="form-actions">
           <button type="button" class="button" onClick={props.onClose}>
@@ -391,7 +477,11 @@ export function RevokeKeyDialog(props: { apiKey: ApiKeySummary; onClose: () => v
   );
 }
 
-export function EditKeyDialog(props: { apiKey: ApiKeySummary; onClose: () => void; onSaved: (key: ApiKeySummary) => void }) {
+export function EditKeyDialog(props: {
+  apiKey: ApiKeySummary;
+  onClose: () => void;
+  onSaved: (key: ApiKeySummary) => void;
+}) {
   const { me } = useSession();
   const key = props.apiKey;
   const [name, setName] = useState(key.name);
@@ -399,7 +489,9 @@ export function EditKeyDialog(props: { apiKey: ApiKeySummary; onClose: () => voi
   const [permissions, setPermissions] = useState<string[]>([...key.permissions]);
   const initialExpiresOn = key.expires_at ? formatDate(key.expires_at) : '';
   const [expiresOn, setExpiresOn] = useState(initialExpiresOn);
-  const [rateLimit, setRateLimit] = useState(key.rate_limit_per_minute === null ? '' : String(key.rate_limit_per_minute));
+  const [rateLimit, setRateLimit] = useState(
+    key.rate_limit_per_minute === null ? '' : String(key.rate_limit_per_minute),
+  );
   const [errors, setErrors] = useState<Record<string, string | null>>({});
   const [failure, setFailure] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -420,7 +512,12 @@ export function EditKeyDialog(props: { apiKey: ApiKeySummary; onClose: () => voi
     } else if (expiryChanged && !canNever) {
       expiryError = 'Only a super admin can make a key that never expires.';
     }
-    setErrors({ name: n.ok ? null : n.error, permissions: p.ok ? null : p.error, rateLimit: r.ok ? null : r.error, expiry: expiryError });
+    setErrors({
+      name: n.ok ? null : n.error,
+      permissions: p.ok ? null : p.error,
+      rateLimit: r.ok ? null : r.error,
+      expiry: expiryError,
+    });
     if (!n.ok || !p.ok || !r.ok || expiryError) return;
     const body: UpdateKeyRequest = {
       name: n.value,
@@ -444,10 +541,23 @@ export function EditKeyDialog(props: { apiKey: ApiKeySummary; onClose: () => voi
       <form onSubmit={(e) => void submit(e)} noValidate>
         <ErrorBanner message={failure} />
         <Field label="Name" error={errors.name} id="edit-name">
-          <input id="edit-name" class="input" value={name} maxLength={100} data-autofocus onInput={(e) => setName(e.currentTarget.value)} />
+          <input
+            id="edit-name"
+            class="input"
+            value={name}
+            maxLength={100}
+            data-autofocus
+            onInput={(e) => setName(e.currentTarget.value)}
+          />
         </Field>
         <Field label="Description" id="edit-description">
-          <input id="edit-description" class="input" value={description} maxLength={500} onInput={(e) => setDescription(e.currentTarget.value)} />
+          <input
+            id="edit-description"
+            class="input"
+            value={description}
+            maxLength={500}
+            onInput={(e) => setDescription(e.currentTarget.value)}
+          />
         </Field>
         <PermissionPicker value={permissions} onChange={setPermissions} error={errors.permissions} />
         <Field
@@ -456,10 +566,22 @@ export function EditKeyDialog(props: { apiKey: ApiKeySummary; onClose: () => voi
           id="edit-expiry"
           hint={key.expires_at ? `Now: ${formatDateTime(key.expires_at)}` : 'Now: never'}
         >
-          <input id="edit-expiry" type="date" class="input narrow" value={expiresOn} onInput={(e) => setExpiresOn(e.currentTarget.value)} />
+          <input
+            id="edit-expiry"
+            type="date"
+            class="input narrow"
+            value={expiresOn}
+            onInput={(e) => setExpiresOn(e.currentTarget.value)}
+          />
         </Field>
         <Field label="Rate limit (requests per minute, empty for none)" error={errors.rateLimit} id="edit-rate-limit">
-          <input id="edit-rate-limit" class="input narrow" inputMode="numeric" value={rateLimit} onInput={(e) => setRateLimit(e.currentTarget.value)} />
+          <input
+            id="edit-rate-limit"
+            class="input narrow"
+            inputMode="numeric"
+            value={rateLimit}
+            onInput={(e) => setRateLimit(e.currentTarget.value)}
+          />
         </Field>
         <div class="form-actions">
           <button type="button" class="button" onClick={props.onClose}>

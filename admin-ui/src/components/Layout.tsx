@@ -63,7 +63,12 @@ export function Layout(props: { children: ComponentChildren }) {
       <div class="body">
         <nav class="sidenav" aria-label="Console">
           {NAV.filter((item) => !item.superAdminOnly || can(user.role, 'admin_users:manage')).map((item) => (
-            <Link key={item.href} href={item.href} class={isActive(item.href) ? 'active' : ''} aria-current={isActive(item.href) ? 'page' : undefined}>
+            <Link
+              key={item.href}
+              href={item.href}
+              class={isActive(item.href) ? 'active' : ''}
+              aria-current={isActive(item.href) ? 'page' : undefined}
+            >
               {item.label}
             </Link>
           ))}

@@ -55,7 +55,12 @@ export function EmptyState(props: { title: string; children?: ComponentChildren 
   );
 }
 
-export function Card(props: { title?: string; children: ComponentChildren; actions?: ComponentChildren; class?: string }) {
+export function Card(props: {
+  title?: string;
+  children: ComponentChildren;
+  actions?: ComponentChildren;
+  class?: string;
+}) {
   return (
     <section class={`card ${props.class ?? ''}`}>
       {props.title || props.actions ? (
@@ -165,7 +170,12 @@ export function Money(props: { minor: number; currency: string; signed?: boolean
   );
 }
 
-export function Pager(props: { page: number; nextCursor: string | null | undefined; onNext: (cursor: string) => void; onPrevious: () => void }) {
+export function Pager(props: {
+  page: number;
+  nextCursor: string | null | undefined;
+  onNext: (cursor: string) => void;
+  onPrevious: () => void;
+}) {
   if (props.page === 1 && !props.nextCursor) return null;
   return (
     <div class="pager">
@@ -185,7 +195,13 @@ export function Pager(props: { page: number; nextCursor: string | null | undefin
   );
 }
 
-export function Field(props: { label: string; hint?: ComponentChildren; error?: string | null; children: ComponentChildren; id?: string }) {
+export function Field(props: {
+  label: string;
+  hint?: ComponentChildren;
+  error?: string | null;
+  children: ComponentChildren;
+  id?: string;
+}) {
   return (
     <div class={`field ${props.error ? 'field-invalid' : ''}`}>
       <label for={props.id}>{props.label}</label>

@@ -10,7 +10,14 @@ type Open =
   | { kind: 'none' }
   | { kind: 'create' }
   | { kind: 'edit' | 'rotate' | 'revoke'; key: ApiKeySummary }
-  | { kind: 'secret'; title: string; plaintext: string; key: ApiKeySummary; graceUntil?: string | null; oldPrefix?: string };
+  | {
+      kind: 'secret';
+      title: string;
+      plaintext: string;
+      key: ApiKeySummary;
+      graceUntil?: string | null;
+      oldPrefix?: string;
+    };
 
 export function useKeyActions(onChanged: () => void) {
   const [open, setOpen] = useState<Open>({ kind: 'none' });
@@ -25,7 +32,9 @@ export function useKeyActions(onChanged: () => void) {
     dialog = (
       <CreateKeyDialog
         onClose={close}
-        onCreated={(r) => setOpen({ kind: 'secret', title: 'Your new API key', plaintext: r.plaintext_key, key: r.key })}
+        onCreated={(r) =>
+          setOpen({ kind: 'secret', title: 'Your new API key', plaintext: r.plaintext_key, key: r.key })
+        }
       />
     );
   } else if (open.kind === 'edit') {

@@ -6,7 +6,14 @@ import { safeNextPath } from './navigation.js';
 describe('key dialog choices', () => {
   it('offers the rotation grace periods of the design, 24 h by default', () => {
     expect(GRACE_CHOICES.map((c) => c.seconds)).toEqual([0, 900, 3600, 21600, 86400, 604800]);
-    expect(GRACE_CHOICES.map((c) => c.label)).toEqual(['Immediately', '15 minutes', '1 hour', '6 hours', '24 hours', '7 days']);
+    expect(GRACE_CHOICES.map((c) => c.label)).toEqual([
+      'Immediately',
+      '15 minutes',
+      '1 hour',
+      '6 hours',
+      '24 hours',
+      '7 days',
+    ]);
     expect(DEFAULT_GRACE_SECONDS).toBe(86400);
     expect(GRACE_CHOICES.some((c) => c.seconds === DEFAULT_GRACE_SECONDS)).toBe(true);
   });

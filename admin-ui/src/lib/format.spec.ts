@@ -1,4 +1,12 @@
-import { currencyFractionDigits, formatCount, formatDateTime, formatDuration, formatMoney, formatRatio, formatRelative } from './format.js';
+import {
+  currencyFractionDigits,
+  formatCount,
+  formatDateTime,
+  formatDuration,
+  formatMoney,
+  formatRatio,
+  formatRelative,
+} from './format.js';
 
 describe('console formatting', () => {
   it('formats minor units exactly in the currency, with a sign when asked', () => {

@@ -20,7 +20,11 @@ export function currencyFractionDigits(currency: string): number {
 }
 
 /** Minor units as money: `formatMoney(-1250, 'USD')` → `-12.50 USD`. Exact for any safe integer. */
-export function formatMoney(amountMinor: number | string, currency: string, options: { signed?: boolean } = {}): string {
+export function formatMoney(
+  amountMinor: number | string,
+  currency: string,
+  options: { signed?: boolean } = {},
+): string {
   const minor = BigInt(amountMinor);
   const digits = currencyFractionDigits(currency);
   const negative = minor < 0n;

@@ -7,12 +7,7 @@ export type { AdminRole };
 const RANK: Record<AdminRole, number> = { viewer: 0, admin: 1, super_admin: 2 };
 
 export type Capability =
-  | 'keys:write'
-  | 'accounts:write'
-  | 'analytics:export'
-  | 'accounts:close'
-  | 'keys:never_expire'
-  | 'admin_users:manage';
+  'keys:write' | 'accounts:write' | 'analytics:export' | 'accounts:close' | 'keys:never_expire' | 'admin_users:manage';
 
 const NEEDS: Record<Capability, AdminRole> = {
   'keys:write': 'admin',

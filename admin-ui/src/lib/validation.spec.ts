@@ -19,7 +19,10 @@ describe('form validation', () => {
     expect(checkKeyName('  Support agent ')).toEqual({ ok: true, value: 'Support agent' });
     expect(checkKeyName('   ')).toEqual({ ok: false, error: 'A name is required.' });
     expect(checkKeyName('x'.repeat(101)).ok).toBe(false);
-    expect(checkPermissions(['billing:write', 'billing:read'])).toEqual({ ok: true, value: ['billing:read', 'billing:write'] });
+    expect(checkPermissions(['billing:write', 'billing:read'])).toEqual({
+      ok: true,
+      value: ['billing:read', 'billing:write'],
+    });
     expect(checkPermissions([]).ok).toBe(false);
     expect(checkRateLimit('')).toEqual({ ok: true, value: null });
     expect(checkRateLimit('120')).toEqual({ ok: true, value: 120 });
@@ -50,11 +53,17 @@ describe('form validation', () => {
   });
 
   it('previews an adjustment and refuses one that goes below zero', () => {
-    expect(previewAdjustment(1000, 250, 'USD')).toEqual({ newBalanceMinor: 1250, text: '10.00 USD → 12.50 USD', error: null });
+    expect(previewAdjustment(1000, 250, 'USD')).toEqual({
+      newBalanceMinor: 1250,
+      text: '10.00 USD → 12.50 USD',
+      error: null,
+    });
     expect(previewAdjustment(1000, -1000, 'USD').error).toBeNull();
     const below = previewAdjustment(1000, -1500, 'USD');
     expect(below.newBalanceMinor).toBe(-500);
-    expect(below.error).toBe('This would take the balance below zero (-5.00 USD). The largest debit possible is -10.00 USD.');
+    expect(below.error).toBe(
+      'This would take the balance below zero (-5.00 USD). The largest debit possible is -10.00 USD.',
+    );
   });
 
   it('closes only with the exact external id', () => {
@@ -68,7 +77,10 @@ describe('form validation', () => {
     expect(checkTotpCode('12345').ok).toBe(false);
     expect(checkTotpCode('abcdef').ok).toBe(false);
     expect(checkNewPassword('short', 'short').ok).toBe(false);
-    expect(checkNewPassword('long enough password', 'long enough passw0rd')).toEqual({ ok: false, error: 'The two passwords differ.' });
+    expect(checkNewPassword('long enough password', 'long enough passw0rd')).toEqual({
+      ok: false,
+      error: 'The two passwords differ.',
+    });
     expect(checkNewPassword('long enough password', 'long enough password').ok).toBe(true);
   });
 });
@@ -92,9 +104,14 @@ describe('secret presentation', () => {
 
 describe('plumbing', () => {
   it('shows the server detail, validation issues by field, or the status', () => {
-    expect(describeError(409, { detail: 'Only an active key can be rotated', code: 'key_not_rotatable' })).toBe('Only an active key can be rotated');
+    expect(describeError(409, { detail: 'Only an active key can be rotated', code: 'key_not_rotatable' })).toBe(
+      'Only an active key can be rotated',
+    );
     expect(
-      describeError(422, { detail: [{ loc: ['body', 'amount_minor'], msg: 'must not be zero', type: 'value_error' }], code: 'validation_error' }),
+      describeError(422, {
+        detail: [{ loc: ['body', 'amount_minor'], msg: 'must not be zero', type: 'value_error' }],
+        code: 'validation_error',
+      }),
     ).toBe('amount_minor: must not be zero');
     expect(describeError(502, {})).toBe('The request failed (HTTP 502).');
     expect(describeError(0, undefined)).toContain('could not be reached');
@@ -106,6 +123,15 @@ describe('plumbing', () => {
   });
 
   it('writes CSV that a spreadsheet will not execute', () => {
-    expect(toCsv(['a', 'b'], [[1, 'x,y'], ['=SUM(A1)', null], ['say "hi"', -3]])).toBe('a,b\r\n1,"x,y"\r\n\'=SUM(A1),\r\n"say ""hi""",-3\r\n');
+    expect(
+      toCsv(
+        ['a', 'b'],
+        [
+          [1, 'x,y'],
+          ['=SUM(A1)', null],
+          ['say "hi"', -3],
+        ],
+      ),
+    ).toBe('a,b\r\n1,"x,y"\r\n\'=SUM(A1),\r\n"say ""hi""",-3\r\n');
   });
 });

@@ -36,7 +36,8 @@ export function checkRateLimit(text: string): Check<number | null> {
 /** A reason for a change that goes into the audit log. */
 export function checkReason(reason: string): Check<string> {
   const value = reason.trim();
-  if (value.length < 3) return { ok: false, error: 'Give a reason (at least 3 characters): it goes into the audit log.' };
+  if (value.length < 3)
+    return { ok: false, error: 'Give a reason (at least 3 characters): it goes into the audit log.' };
   if (value.length > 500) return { ok: false, error: 'At most 500 characters.' };
   return { ok: true, value };
 }

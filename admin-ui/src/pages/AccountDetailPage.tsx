@@ -38,10 +38,18 @@ export function AccountDetailPage(props: { id: string }) {
   const [ledgerType, setLedgerType] = useState<LedgerQuery['type'] | ''>('');
   const ledgerPages = useCursorPages(`${props.id}:${ledgerType}`);
   const ledger = useLoad(
-    () => api.get<LedgerResponse>(`/accounts/${props.id}/ledger`, { type: ledgerType || undefined, cursor: ledgerPages.cursor, limit: 25 }),
+    () =>
+      api.get<LedgerResponse>(`/accounts/${props.id}/ledger`, {
+        type: ledgerType || undefined,
+        cursor: ledgerPages.cursor,
+        limit: 25,
+      }),
     [props.id, ledgerType, ledgerPages.cursor],
   );
-  const checks = useLoad(() => api.get<CreditChecksResponse>(`/accounts/${props.id}/credit-checks`, { limit: 10 }), [props.id]);
+  const checks = useLoad(
+    () => api.get<CreditChecksResponse>(`/accounts/${props.id}/credit-checks`, { limit: 10 }),
+    [props.id],
+  );
   const [open, setOpen] = useState<Open>('none');
   const [done, setDone] = useState<string | null>(null);
   const account = detail.data?.account;
@@ -61,26 +69,39 @@ export function AccountDetailPage(props: { id: string }) {
       </div>
       <ErrorBanner message={detail.error} onRetry={detail.reload} />
       {!account ? (
-        detail.loading ? <Loading /> : null
+        detail.loading ? (
+          <Loading />
+        ) : null
       ) : (
         <>
           <PageHeader
             title={account.external_id}
             subtitle={
               <>
-                {account.oauth_provider} · <EnvironmentBadge environment={account.environment} /> <AccountStatusBadge status={account.status} />
+                {account.oauth_provider} · <EnvironmentBadge environment={account.environment} />{' '}
+                <AccountStatusBadge status={account.status} />
                 {account.status_reason ? <span class="muted"> — {account.status_reason}</span> : null}
               </>
             }
             actions={
               <>
                 {writable && account.status === 'active' ? (
-                  <button type="button" class="button danger-outline" onClick={() => setOpen('suspend')} data-testid="suspend-account">
+                  <button
+                    type="button"
+                    class="button danger-outline"
+                    onClick={() => setOpen('suspend')}
+                    data-testid="suspend-account"
+                  >
                     Suspend
                   </button>
                 ) : null}
                 {writable && account.status === 'suspended' ? (
-                  <button type="button" class="button" onClick={() => setOpen('reactivate')} data-testid="reactivate-account">
+                  <button
+                    type="button"
+                    class="button"
+                    onClick={() => setOpen('reactivate')}
+                    data-testid="reactivate-account"
+                  >
                     Reactivate
                   </button>
                 ) : null}
@@ -90,7 +111,12 @@ export function AccountDetailPage(props: { id: string }) {
                   </button>
                 ) : null}
                 {can(me.user.role, 'accounts:close') && account.status !== 'closed' ? (
-                  <button type="button" class="button danger-outline" onClick={() => setOpen('close')} data-testid="close-account">
+                  <button
+                    type="button"
+                    class="button danger-outline"
+                    onClick={() => setOpen('close')}
+                    data-testid="close-account"
+                  >
                     Close account
                   </button>
                 ) : null}
@@ -102,9 +128,16 @@ export function AccountDetailPage(props: { id: string }) {
           />
           {done ? <Notice kind="success">{done}</Notice> : null}
           <div class="stats-grid">
-            <Stat label="Balance" value={<Money minor={account.balance_minor} currency={account.currency} />} testId="account-balance" />
+            <Stat
+              label="Balance"
+              value={<Money minor={account.balance_minor} currency={account.currency} />}
+              testId="account-balance"
+            />
             <Stat label="One-time free uses left" value={formatCount(account.free_uses_remaining)} />
-            <Stat label="Daily free uses left" value={`${formatCount(account.daily_free_uses_remaining)} / ${formatCount(account.daily_free_uses_limit)}`} />
+            <Stat
+              label="Daily free uses left"
+              value={`${formatCount(account.daily_free_uses_remaining)} / ${formatCount(account.daily_free_uses_limit)}`}
+            />
             <Stat label="Total uses" value={formatCount(account.total_uses)} />
             <Stat label="Plan" value={account.plan_name} />
           </div>
@@ -145,7 +178,12 @@ export function AccountDetailPage(props: { id: string }) {
           <Card
             title="Ledger"
             actions={
-              <select class="input small" aria-label="Entry type" value={ledgerType} onChange={(e) => setLedgerType(e.currentTarget.value as LedgerQuery['type'] | '')}>
+              <select
+                class="input small"
+                aria-label="Entry type"
+                value={ledgerType}
+                onChange={(e) => setLedgerType(e.currentTarget.value as LedgerQuery['type'] | '')}
+              >
                 <option value="">All entries</option>
                 <option value="charge">Charges</option>
                 <option value="credit">Credits</option>
@@ -176,27 +214,42 @@ export function AccountDetailPage(props: { id: string }) {
                         </td>
                         <td>
                           <Badge tone={entry.type === 'charge' ? 'grey' : 'green'}>{entry.transaction_type}</Badge>
-                          {entry.funding_source && entry.funding_source !== 'balance' ? <div class="muted small">{entry.funding_source}</div> : null}
+                          {entry.funding_source && entry.funding_source !== 'balance' ? (
+                            <div class="muted small">{entry.funding_source}</div>
+                          ) : null}
                         </td>
                         <td class="clip">{entry.description}</td>
                         <td class="num">
                           <Money minor={entry.amount_minor} currency={entry.currency} signed />
                           {entry.balance_change_minor !== entry.amount_minor ? (
-                            <div class="muted small">balance {formatMoney(entry.balance_change_minor, entry.currency, { signed: true })}</div>
+                            <div class="muted small">
+                              balance {formatMoney(entry.balance_change_minor, entry.currency, { signed: true })}
+                            </div>
                           ) : null}
                         </td>
                         <td class="num">
                           <Money minor={entry.balance_after} currency={entry.currency} />
                         </td>
                         <td class="clip">{entry.idempotency_key ? <Mono>{entry.idempotency_key}</Mono> : '—'}</td>
-                        <td>{entry.api_key_id ? <Link href={`/keys/${entry.api_key_id}`}>key</Link> : <span class="muted">console/CLI</span>}</td>
+                        <td>
+                          {entry.api_key_id ? (
+                            <Link href={`/keys/${entry.api_key_id}`}>key</Link>
+                          ) : (
+                            <span class="muted">console/CLI</span>
+                          )}
+                        </td>
                       </tr>
                     ))}
                   </tbody>
                 </table>
               </div>
             ) : null}
-            <Pager page={ledgerPages.page} nextCursor={ledger.data?.next_cursor} onNext={ledgerPages.next} onPrevious={ledgerPages.previous} />
+            <Pager
+              page={ledgerPages.page}
+              nextCursor={ledger.data?.next_cursor}
+              onNext={ledgerPages.next}
+              onPrevious={ledgerPages.previous}
+            />
           </Card>
           <div class="two-col">
             <Card title="Recent credit checks">
@@ -217,7 +270,9 @@ export function AccountDetailPage(props: { id: string }) {
                         <td class="nowrap">
                           <Time iso={c.created_at} />
                         </td>
-                        <td>{c.has_credit ? <Badge tone="green">has credit</Badge> : <Badge tone="red">no credit</Badge>}</td>
+                        <td>
+                          {c.has_credit ? <Badge tone="green">has credit</Badge> : <Badge tone="red">no credit</Badge>}
+                        </td>
                         <td>{c.reason ?? '—'}</td>
                       </tr>
                     ))}
@@ -268,10 +323,20 @@ export function AccountDetailPage(props: { id: string }) {
             <AdjustBalanceDialog
               account={account}
               onClose={() => setOpen('none')}
-              onDone={(r) => finish(`Balance adjusted: ${formatMoney(r.balance_before, r.currency)} → ${formatMoney(r.balance_after, r.currency)}.`)}
+              onDone={(r) =>
+                finish(
+                  `Balance adjusted: ${formatMoney(r.balance_before, r.currency)} → ${formatMoney(r.balance_after, r.currency)}.`,
+                )
+              }
             />
           ) : null}
-          {open === 'close' ? <CloseAccountDialog account={account} onClose={() => setOpen('none')} onDone={() => finish('Account closed.')} /> : null}
+          {open === 'close' ? (
+            <CloseAccountDialog
+              account={account}
+              onClose={() => setOpen('none')}
+              onDone={() => finish('Account closed.')}
+            />
+          ) : null}
         </>
       )}
     </div>

@@ -1,7 +1,17 @@
 import { useState } from 'preact/hooks';
 import type { AccountListResponse, AccountStatus, ListAccountsQuery } from '../../../src/admin-console/contract.js';
 import { api } from '../api.js';
-import { AccountStatusBadge, Card, EmptyState, ErrorBanner, Loading, Money, PageHeader, Pager, Time } from '../components/ui.js';
+import {
+  AccountStatusBadge,
+  Card,
+  EmptyState,
+  ErrorBanner,
+  Loading,
+  Money,
+  PageHeader,
+  Pager,
+  Time,
+} from '../components/ui.js';
 import { useCursorPages, useLoad } from '../hooks.js';
 import { formatCount } from '../lib/format.js';
 import { toQueryString } from '../lib/query.js';
@@ -19,7 +29,10 @@ export function AccountsPage() {
   };
   const filterKey = JSON.stringify(filters);
   const pages = useCursorPages(filterKey);
-  const list = useLoad(() => api.get<AccountListResponse>('/accounts', { ...filters, cursor: pages.cursor, limit: 25 }), [filterKey, pages.cursor]);
+  const list = useLoad(
+    () => api.get<AccountListResponse>('/accounts', { ...filters, cursor: pages.cursor, limit: 25 }),
+    [filterKey, pages.cursor],
+  );
   const [search, setSearch] = useState(filters.q ?? '');
   const [provider, setProvider] = useState(filters.provider ?? '');
 
@@ -30,7 +43,10 @@ export function AccountsPage() {
 
   return (
     <div>
-      <PageHeader title="Accounts" subtitle={`End users of the ${environment} environment: search by external id, email or account id.`} />
+      <PageHeader
+        title="Accounts"
+        subtitle={`End users of the ${environment} environment: search by external id, email or account id.`}
+      />
       <Card>
         <form
           class="filters"
@@ -47,8 +63,19 @@ export function AccountsPage() {
             value={search}
             onInput={(e) => setSearch(e.currentTarget.value)}
           />
-          <input class="input" placeholder="Provider, e.g. oauth:google" aria-label="Provider" value={provider} onInput={(e) => setProvider(e.currentTarget.value)} />
-          <select class="input" aria-label="Status" value={filters.status ?? ''} onChange={(e) => apply({ status: (e.currentTarget.value || undefined) as AccountStatus | undefined })}>
+          <input
+            class="input"
+            placeholder="Provider, e.g. oauth:google"
+            aria-label="Provider"
+            value={provider}
+            onInput={(e) => setProvider(e.currentTarget.value)}
+          />
+          <select
+            class="input"
+            aria-label="Status"
+            value={filters.status ?? ''}
+            onChange={(e) => apply({ status: (e.currentTarget.value || undefined) as AccountStatus | undefined })}
+          >
             <option value="">Any status</option>
             <option value="active">Active</option>
             <option value="suspended">Suspended</option>
@@ -60,9 +87,13 @@ export function AccountsPage() {
         </form>
         <ErrorBanner message={list.error} onRetry={list.reload} />
         {!list.data ? (
-          list.loading ? <Loading /> : null
+          list.loading ? (
+            <Loading />
+          ) : null
         ) : list.data.items.length === 0 ? (
-          <EmptyState title="No accounts match.">Accounts appear when an agent first checks or charges a user.</EmptyState>
+          <EmptyState title="No accounts match.">
+            Accounts appear when an agent first checks or charges a user.
+          </EmptyState>
         ) : (
           <div class="table-wrap">
             <table class="table" data-testid="accounts-table">

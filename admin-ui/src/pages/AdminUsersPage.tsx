@@ -10,7 +10,20 @@ import type {
 } from '../../../src/admin-console/contract.js';
 import { api } from '../api.js';
 import { Dialog } from '../components/Dialog.js';
-import { Badge, Card, CopyButton, EmptyState, ErrorBanner, Field, Loading, Mono, Notice, PageHeader, Pager, Time } from '../components/ui.js';
+import {
+  Badge,
+  Card,
+  CopyButton,
+  EmptyState,
+  ErrorBanner,
+  Field,
+  Loading,
+  Mono,
+  Notice,
+  PageHeader,
+  Pager,
+  Time,
+} from '../components/ui.js';
 import { useCursorPages, useLoad } from '../hooks.js';
 import { errorMessage } from '../lib/errors.js';
 import { can } from '../lib/roles.js';
@@ -30,7 +43,8 @@ function InviteDialog(props: { onClose: () => void; onInvited: (result: InviteAd
   const [busy, setBusy] = useState(false);
   const submit = async (event: Event) => {
     event.preventDefault();
-    if (!/^[^@\s]+@[^@\s]+$/.test(email.trim()) || !fullName.trim()) return setFailure('Enter an email address and a name.');
+    if (!/^[^@\s]+@[^@\s]+$/.test(email.trim()) || !fullName.trim())
+      return setFailure('Enter an email address and a name.');
     setBusy(true);
     setFailure(null);
     try {
@@ -46,7 +60,14 @@ function InviteDialog(props: { onClose: () => void; onInvited: (result: InviteAd
       <form onSubmit={(e) => void submit(e)} noValidate>
         <ErrorBanner message={failure} />
         <Field label="Email" id="invite-email">
-          <input id="invite-email" class="input" type="email" value={email} data-autofocus onInput={(e) => setEmail(e.currentTarget.value)} />
+          <input
+            id="invite-email"
+            class="input"
+            type="email"
+            value={email}
+            data-autofocus
+            onInput={(e) => setEmail(e.currentTarget.value)}
+          />
         </Field>
         <Field label="Full name" id="invite-name">
           <input id="invite-name" class="input" value={fullName} onInput={(e) => setFullName(e.currentTarget.value)} />
@@ -95,40 +116,79 @@ function EditOperatorDialog(props: { user: AdminUserSummary; onClose: () => void
       <ErrorBanner message={failure} />
       <Field label="Role" id="operator-role" hint="Changing the role signs the operator out everywhere.">
         <div class="inline-fields">
-          <select id="operator-role" class="input" value={role} onChange={(e) => setRole(e.currentTarget.value as AdminRole)}>
+          <select
+            id="operator-role"
+            class="input"
+            value={role}
+            onChange={(e) => setRole(e.currentTarget.value as AdminRole)}
+          >
             {ROLES.map((r) => (
               <option key={r.value} value={r.value}>
                 {r.label}
               </option>
             ))}
           </select>
-          <button type="button" class="button" disabled={busy || role === u.role} onClick={() => void run(`Role changed to ${role}.`, () => patch({ role }))}>
+          <button
+            type="button"
+            class="button"
+            disabled={busy || role === u.role}
+            onClick={() => void run(`Role changed to ${role}.`, () => patch({ role }))}
+          >
             Change role
           </button>
         </div>
       </Field>
       <div class="action-list">
         {u.locked_until && Date.parse(u.locked_until) > Date.now() ? (
-          <button type="button" class="button" disabled={busy} onClick={() => void run('Unlocked.', () => api.post(`/admin-users/${u.id}/unlock`))}>
+          <button
+            type="button"
+            class="button"
+            disabled={busy}
+            onClick={() => void run('Unlocked.', () => api.post(`/admin-users/${u.id}/unlock`))}
+          >
             Unlock sign-in
           </button>
         ) : null}
         {u.mfa_enabled ? (
-          <button type="button" class="button" disabled={busy} onClick={() => void run('MFA reset: the operator enrols again at the next sign-in.', () => api.post(`/admin-users/${u.id}/reset-mfa`))}>
+          <button
+            type="button"
+            class="button"
+            disabled={busy}
+            onClick={() =>
+              void run('MFA reset: the operator enrols again at the next sign-in.', () =>
+                api.post(`/admin-users/${u.id}/reset-mfa`),
+              )
+            }
+          >
             Reset MFA
           </button>
         ) : null}
         {u.active_sessions > 0 ? (
-          <button type="button" class="button" disabled={busy} onClick={() => void run('Sessions revoked.', () => api.delete(`/admin-users/${u.id}/sessions`))}>
+          <button
+            type="button"
+            class="button"
+            disabled={busy}
+            onClick={() => void run('Sessions revoked.', () => api.delete(`/admin-users/${u.id}/sessions`))}
+          >
             Sign out everywhere
           </button>
         ) : null}
         {u.is_active ? (
-          <button type="button" class="button danger-outline" disabled={busy} onClick={() => void run('Deactivated.', () => patch({ is_active: false }))}>
+          <button
+            type="button"
+            class="button danger-outline"
+            disabled={busy}
+            onClick={() => void run('Deactivated.', () => patch({ is_active: false }))}
+          >
             Deactivate
           </button>
         ) : (
-          <button type="button" class="button" disabled={busy} onClick={() => void run('Reactivated.', () => patch({ is_active: true }))}>
+          <button
+            type="button"
+            class="button"
+            disabled={busy}
+            onClick={() => void run('Reactivated.', () => patch({ is_active: true }))}
+          >
             Reactivate
           </button>
         )}
@@ -147,7 +207,10 @@ export function AdminUsersPage() {
   const pages = useCursorPages('admin-users');
   const allowed = can(me.user.role, 'admin_users:manage');
   const list = useLoad(
-    () => (allowed ? api.get<AdminUserListResponse>('/admin-users', { cursor: pages.cursor, limit: 50 }) : Promise.resolve(undefined)),
+    () =>
+      allowed
+        ? api.get<AdminUserListResponse>('/admin-users', { cursor: pages.cursor, limit: 50 })
+        : Promise.resolve(undefined),
     [pages.cursor, allowed],
   );
   const [inviting, setInviting] = useState(false);
@@ -179,8 +242,8 @@ export function AdminUsersPage() {
       {invitation ? (
         <Notice kind="info">
           <div>
-            Send this one-time link to <strong>{invitation.user.email}</strong> over a trusted channel. It works once, until{' '}
-            <Time iso={invitation.setup_expires_at} />.
+            Send this one-time link to <strong>{invitation.user.email}</strong> over a trusted channel. It works once,
+            until <Time iso={invitation.setup_expires_at} />.
           </div>
           <div class="secret-row">
             <code class="mono">{invitation.setup_url}</code>
@@ -194,7 +257,9 @@ export function AdminUsersPage() {
       <Card>
         <ErrorBanner message={list.error} onRetry={list.reload} />
         {!list.data ? (
-          list.loading ? <Loading /> : null
+          list.loading ? (
+            <Loading />
+          ) : null
         ) : (
           <div class="table-wrap">
             <table class="table" data-testid="admin-users-table">
@@ -220,14 +285,26 @@ export function AdminUsersPage() {
                       </td>
                       <td>{ROLES.find((r) => r.value === u.role)?.label}</td>
                       <td>
-                        {!u.is_active ? <Badge tone="grey">deactivated</Badge> : locked ? <Badge tone="red">locked</Badge> : <Badge tone="green">active</Badge>}
+                        {!u.is_active ? (
+                          <Badge tone="grey">deactivated</Badge>
+                        ) : locked ? (
+                          <Badge tone="red">locked</Badge>
+                        ) : (
+                          <Badge tone="green">active</Badge>
+                        )}
                         {locked ? (
                           <div class="muted small">
                             until <Time iso={u.locked_until} />
                           </div>
                         ) : null}
                       </td>
-                      <td>{u.mfa_enabled ? <Badge tone="green">enrolled</Badge> : <Badge tone="amber">not enrolled</Badge>}</td>
+                      <td>
+                        {u.mfa_enabled ? (
+                          <Badge tone="green">enrolled</Badge>
+                        ) : (
+                          <Badge tone="amber">not enrolled</Badge>
+                        )}
+                      </td>
                       <td>
                         <Time iso={u.last_login_at} relative />
                       </td>

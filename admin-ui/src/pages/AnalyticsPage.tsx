@@ -1,5 +1,10 @@
 import { useState } from 'preact/hooks';
-import type { AnalyticsQuery, Granularity, RevenueAnalyticsResponse, UsageAnalyticsResponse } from '../../../src/admin-console/contract.js';
+import type {
+  AnalyticsQuery,
+  Granularity,
+  RevenueAnalyticsResponse,
+  UsageAnalyticsResponse,
+} from '../../../src/admin-console/contract.js';
 import { api } from '../api.js';
 import { ChartPanel, PALETTE } from '../components/ChartPanel.js';
 import { Card, EmptyState, ErrorBanner, Loading, Mono, PageHeader, Stat } from '../components/ui.js';
@@ -33,8 +38,14 @@ export function AnalyticsPage() {
   const query: AnalyticsQuery = { environment, start: range.start, end: range.end, granularity };
   const key = JSON.stringify(query);
   const valid = !('error' in rangeCheck);
-  const usage = useLoad(() => (valid ? api.get<UsageAnalyticsResponse>('/analytics/usage', query) : Promise.resolve(undefined)), [key]);
-  const revenue = useLoad(() => (valid ? api.get<RevenueAnalyticsResponse>('/analytics/revenue', query) : Promise.resolve(undefined)), [key]);
+  const usage = useLoad(
+    () => (valid ? api.get<UsageAnalyticsResponse>('/analytics/usage', query) : Promise.resolve(undefined)),
+    [key],
+  );
+  const revenue = useLoad(
+    () => (valid ? api.get<RevenueAnalyticsResponse>('/analytics/revenue', query) : Promise.resolve(undefined)),
+    [key],
+  );
   const u = usage.data;
   const r = revenue.data;
   const money = (v: number) => formatMoney(v, r?.currency ?? 'USD');
@@ -58,7 +69,18 @@ export function AnalyticsPage() {
       ];
     });
     const csv = toCsv(
-      ['bucket_start', 'charges', 'paid_uses', 'free_uses', 'credit_checks', 'denied_credit_checks', 'new_accounts', 'purchases', `revenue_minor_${r.currency}`, 'credits_added_minor'],
+      [
+        'bucket_start',
+        'charges',
+        'paid_uses',
+        'free_uses',
+        'credit_checks',
+        'denied_credit_checks',
+        'new_accounts',
+        'purchases',
+        `revenue_minor_${r.currency}`,
+        'credits_added_minor',
+      ],
       rows,
     );
     downloadCsv(`ciris-billing-${environment}-${range.start}-${range.end}-${granularity}.csv`, csv);
@@ -90,9 +112,21 @@ export function AnalyticsPage() {
         </div>
         {preset === 'custom' ? (
           <span class="inline-fields">
-            <input type="date" class="input" aria-label="Start" value={custom.start} onInput={(e) => setCustom({ ...custom, start: e.currentTarget.value })} />
+            <input
+              type="date"
+              class="input"
+              aria-label="Start"
+              value={custom.start}
+              onInput={(e) => setCustom({ ...custom, start: e.currentTarget.value })}
+            />
             <span class="muted">to</span>
-            <input type="date" class="input" aria-label="End" value={custom.end} onInput={(e) => setCustom({ ...custom, end: e.currentTarget.value })} />
+            <input
+              type="date"
+              class="input"
+              aria-label="End"
+              value={custom.end}
+              onInput={(e) => setCustom({ ...custom, end: e.currentTarget.value })}
+            />
           </span>
         ) : null}
         <div class="segmented" role="group" aria-label="Granularity">
@@ -110,16 +144,33 @@ export function AnalyticsPage() {
       {u ? (
         <>
           <div class="stats-grid">
-            <Stat label="Charges" value={formatCount(u.totals.charges)} hint={`${formatCount(u.totals.unique_charged_accounts)} accounts`} testId="total-charges" />
+            <Stat
+              label="Charges"
+              value={formatCount(u.totals.charges)}
+              hint={`${formatCount(u.totals.unique_charged_accounts)} accounts`}
+              testId="total-charges"
+            />
             <Stat label="Paid uses" value={formatCount(u.totals.paid_uses)} testId="total-paid" />
-            <Stat label="Free uses" value={formatCount(u.totals.free_uses)} hint={`${formatCount(u.totals.daily_free_uses)} daily · ${formatCount(u.totals.one_time_free_uses)} one-time`} testId="total-free" />
+            <Stat
+              label="Free uses"
+              value={formatCount(u.totals.free_uses)}
+              hint={`${formatCount(u.totals.daily_free_uses)} daily · ${formatCount(u.totals.one_time_free_uses)} one-time`}
+              testId="total-free"
+            />
             <Stat
               label="Credit checks"
               value={formatCount(u.totals.credit_checks)}
               hint={`${formatCount(u.totals.denied_credit_checks)} denied (${formatRatio(u.totals.denied_credit_checks, u.totals.credit_checks)})`}
             />
             <Stat label="New accounts" value={formatCount(u.totals.new_accounts)} />
-            {r ? <Stat label="Revenue" value={money(r.totals.revenue_minor)} hint={`${formatCount(r.totals.purchases)} purchases`} testId="total-revenue" /> : null}
+            {r ? (
+              <Stat
+                label="Revenue"
+                value={money(r.totals.revenue_minor)}
+                hint={`${formatCount(r.totals.purchases)} purchases`}
+                testId="total-revenue"
+              />
+            ) : null}
           </div>
           <ChartPanel
             title="Uses: paid and free"
@@ -150,10 +201,18 @@ export function AnalyticsPage() {
           labels={r.buckets.map((b) => bucketLabel(b.start, r.granularity))}
           series={[
             { label: 'Revenue', values: r.buckets.map((b) => b.revenue_minor), color: PALETTE.green },
-            { label: 'Purchased credits', values: r.buckets.map((b) => b.credits_added_minor.purchase), color: PALETTE.blue },
+            {
+              label: 'Purchased credits',
+              values: r.buckets.map((b) => b.credits_added_minor.purchase),
+              color: PALETTE.blue,
+            },
             { label: 'Grants', values: r.buckets.map((b) => b.credits_added_minor.grant), color: PALETTE.teal },
             { label: 'Refunds', values: r.buckets.map((b) => b.credits_added_minor.refund), color: PALETTE.amber },
-            { label: 'Adjustments', values: r.buckets.map((b) => b.credits_added_minor.adjustment), color: PALETTE.violet },
+            {
+              label: 'Adjustments',
+              values: r.buckets.map((b) => b.credits_added_minor.adjustment),
+              color: PALETTE.violet,
+            },
           ]}
         />
       ) : null}

@@ -1,5 +1,11 @@
 import { useState } from 'preact/hooks';
-import type { AuditActorType, AuditListResponse, AuditOutcome, AuditResourceType, ListAuditQuery } from '../../../src/admin-console/contract.js';
+import type {
+  AuditActorType,
+  AuditListResponse,
+  AuditOutcome,
+  AuditResourceType,
+  ListAuditQuery,
+} from '../../../src/admin-console/contract.js';
 import { api } from '../api.js';
 import { AuditTable } from '../components/AuditTable.js';
 import { Card, ErrorBanner, Loading, PageHeader, Pager } from '../components/ui.js';
@@ -7,7 +13,16 @@ import { useCursorPages, useLoad } from '../hooks.js';
 import { toQueryString } from '../lib/query.js';
 import { navigate, useLocation } from '../router.js';
 
-const FIELDS = ['actor_type', 'actor_id', 'action', 'resource_type', 'resource_id', 'outcome', 'since', 'until'] as const;
+const FIELDS = [
+  'actor_type',
+  'actor_id',
+  'action',
+  'resource_type',
+  'resource_id',
+  'outcome',
+  'since',
+  'until',
+] as const;
 
 export function AuditPage() {
   const { query } = useLocation();
@@ -18,7 +33,10 @@ export function AuditPage() {
   }
   const filterKey = JSON.stringify(filters);
   const pages = useCursorPages(filterKey);
-  const list = useLoad(() => api.get<AuditListResponse>('/audit', { ...filters, cursor: pages.cursor, limit: 50 }), [filterKey, pages.cursor]);
+  const list = useLoad(
+    () => api.get<AuditListResponse>('/audit', { ...filters, cursor: pages.cursor, limit: 50 }),
+    [filterKey, pages.cursor],
+  );
   const [action, setAction] = useState(filters.action ?? '');
   const [since, setSince] = useState(filters.since?.slice(0, 10) ?? '');
   const [until, setUntil] = useState(filters.until?.slice(0, 10) ?? '');
@@ -42,8 +60,19 @@ export function AuditPage() {
             });
           }}
         >
-          <input class="input" placeholder="Action, e.g. api_key.rotate" aria-label="Action" value={action} onInput={(e) => setAction(e.currentTarget.value)} />
-          <select class="input" aria-label="Actor type" value={filters.actor_type ?? ''} onChange={(e) => apply({ actor_type: (e.currentTarget.value || undefined) as AuditActorType | undefined })}>
+          <input
+            class="input"
+            placeholder="Action, e.g. api_key.rotate"
+            aria-label="Action"
+            value={action}
+            onInput={(e) => setAction(e.currentTarget.value)}
+          />
+          <select
+            class="input"
+            aria-label="Actor type"
+            value={filters.actor_type ?? ''}
+            onChange={(e) => apply({ actor_type: (e.currentTarget.value || undefined) as AuditActorType | undefined })}
+          >
             <option value="">Any actor</option>
             <option value="admin_user">Operator</option>
             <option value="api_key">API key</option>
@@ -54,7 +83,12 @@ export function AuditPage() {
             class="input"
             aria-label="Resource type"
             value={filters.resource_type ?? ''}
-            onChange={(e) => apply({ resource_type: (e.currentTarget.value || undefined) as AuditResourceType | undefined, resource_id: undefined })}
+            onChange={(e) =>
+              apply({
+                resource_type: (e.currentTarget.value || undefined) as AuditResourceType | undefined,
+                resource_id: undefined,
+              })
+            }
           >
             <option value="">Any resource</option>
             <option value="api_key">API key</option>
@@ -62,14 +96,31 @@ export function AuditPage() {
             <option value="admin_user">Operator</option>
             <option value="admin_session">Session</option>
           </select>
-          <select class="input" aria-label="Outcome" value={filters.outcome ?? ''} onChange={(e) => apply({ outcome: (e.currentTarget.value || undefined) as AuditOutcome | undefined })}>
+          <select
+            class="input"
+            aria-label="Outcome"
+            value={filters.outcome ?? ''}
+            onChange={(e) => apply({ outcome: (e.currentTarget.value || undefined) as AuditOutcome | undefined })}
+          >
             <option value="">Any outcome</option>
             <option value="success">Success</option>
             <option value="denied">Denied</option>
             <option value="failure">Failure</option>
           </select>
-          <input type="date" class="input" aria-label="From" value={since} onInput={(e) => setSince(e.currentTarget.value)} />
-          <input type="date" class="input" aria-label="To" value={until} onInput={(e) => setUntil(e.currentTarget.value)} />
+          <input
+            type="date"
+            class="input"
+            aria-label="From"
+            value={since}
+            onInput={(e) => setSince(e.currentTarget.value)}
+          />
+          <input
+            type="date"
+            class="input"
+            aria-label="To"
+            value={until}
+            onInput={(e) => setUntil(e.currentTarget.value)}
+          />
           <button type="submit" class="button">
             Filter
           </button>

@@ -4,7 +4,16 @@ import { api } from '../api.js';
 import { AuditTable } from '../components/AuditTable.js';
 import { ChartPanel, PALETTE } from '../components/ChartPanel.js';
 import { useKeyActions } from '../components/useKeyActions.js';
-import { Card, EnvironmentBadge, ErrorBanner, KeyStatusBadge, Loading, Mono, PageHeader, Time } from '../components/ui.js';
+import {
+  Card,
+  EnvironmentBadge,
+  ErrorBanner,
+  KeyStatusBadge,
+  Loading,
+  Mono,
+  PageHeader,
+  Time,
+} from '../components/ui.js';
 import { useLoad } from '../hooks.js';
 import { formatCount } from '../lib/format.js';
 import { can } from '../lib/roles.js';
@@ -48,14 +57,17 @@ export function KeyDetailPage(props: { id: string }) {
       </div>
       <ErrorBanner message={detail.error} onRetry={detail.reload} />
       {!key ? (
-        detail.loading ? <Loading /> : null
+        detail.loading ? (
+          <Loading />
+        ) : null
       ) : (
         <>
           <PageHeader
             title={key.name}
             subtitle={
               <>
-                <Mono>{key.key_prefix}…</Mono> <EnvironmentBadge environment={key.environment} /> <KeyStatusBadge apiKey={key} />
+                <Mono>{key.key_prefix}…</Mono> <EnvironmentBadge environment={key.environment} />{' '}
+                <KeyStatusBadge apiKey={key} />
               </>
             }
             actions={
@@ -100,7 +112,11 @@ export function KeyDetailPage(props: { id: string }) {
                   <Time iso={key.last_used_at} relative /> {key.last_used_ip ? `from ${key.last_used_ip}` : ''}
                 </dd>
                 <dt>Rate limit</dt>
-                <dd>{key.rate_limit_per_minute ? `${formatCount(key.rate_limit_per_minute)} per minute` : 'service default'}</dd>
+                <dd>
+                  {key.rate_limit_per_minute
+                    ? `${formatCount(key.rate_limit_per_minute)} per minute`
+                    : 'service default'}
+                </dd>
                 {key.grace_period_until ? (
                   <>
                     <dt>Grace until</dt>
@@ -127,8 +143,8 @@ export function KeyDetailPage(props: { id: string }) {
               <ol class="lineage" data-testid="lineage">
                 {detail.data!.lineage.map((k) => (
                   <li key={k.id} class={k.id === key.id ? 'current' : ''}>
-                    {k.id === key.id ? <strong>{k.name}</strong> : <Link href={`/keys/${k.id}`}>{k.name}</Link>} <Mono>{k.key_prefix}…</Mono>{' '}
-                    <KeyStatusBadge apiKey={k} />
+                    {k.id === key.id ? <strong>{k.name}</strong> : <Link href={`/keys/${k.id}`}>{k.name}</Link>}{' '}
+                    <Mono>{k.key_prefix}…</Mono> <KeyStatusBadge apiKey={k} />
                     <div class="muted small">
                       created <Time iso={k.created_at} />
                     </div>
@@ -153,11 +169,22 @@ export function KeyDetailPage(props: { id: string }) {
               title="Requests by outcome"
               testId="key-usage"
               stacked
-              labels={usage.data.buckets.map((b) => (usage.data!.granularity === 'hour' ? b.start.slice(5, 13).replace('T', ' ') + 'h' : b.start.slice(0, 10)))}
-              series={OUTCOME_SERIES.map((s) => ({ label: s.label, color: s.color, values: usage.data!.buckets.map((b) => b[s.field]) }))}
+              labels={usage.data.buckets.map((b) =>
+                usage.data!.granularity === 'hour'
+                  ? b.start.slice(5, 13).replace('T', ' ') + 'h'
+                  : b.start.slice(0, 10),
+              )}
+              series={OUTCOME_SERIES.map((s) => ({
+                label: s.label,
+                color: s.color,
+                values: usage.data!.buckets.map((b) => b[s.field]),
+              }))}
             />
           ) : null}
-          <Card title="Audit entries" actions={<Link href={`/audit?resource_type=api_key&resource_id=${key.id}`}>All entries →</Link>}>
+          <Card
+            title="Audit entries"
+            actions={<Link href={`/audit?resource_type=api_key&resource_id=${key.id}`}>All entries →</Link>}
+          >
             <ErrorBanner message={audit.error} />
             {audit.data ? <AuditTable entries={audit.data.items} compact /> : null}
           </Card>

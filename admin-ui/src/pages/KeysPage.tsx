@@ -2,7 +2,17 @@ import { useState } from 'preact/hooks';
 import type { ApiKeyStatus, KeyListResponse, ListKeysQuery } from '../../../src/admin-console/contract.js';
 import { api } from '../api.js';
 import { useKeyActions } from '../components/useKeyActions.js';
-import { Card, EmptyState, ErrorBanner, KeyStatusBadge, Loading, Mono, PageHeader, Pager, Time } from '../components/ui.js';
+import {
+  Card,
+  EmptyState,
+  ErrorBanner,
+  KeyStatusBadge,
+  Loading,
+  Mono,
+  PageHeader,
+  Pager,
+  Time,
+} from '../components/ui.js';
 import { useCursorPages, useLoad } from '../hooks.js';
 import { formatCount } from '../lib/format.js';
 import { toQueryString } from '../lib/query.js';
@@ -26,13 +36,22 @@ export function KeysPage() {
   };
   const filterKey = JSON.stringify(filters);
   const pages = useCursorPages(filterKey);
-  const list = useLoad(() => api.get<KeyListResponse>('/keys', { ...filters, cursor: pages.cursor, limit: 25 }), [filterKey, pages.cursor]);
+  const list = useLoad(
+    () => api.get<KeyListResponse>('/keys', { ...filters, cursor: pages.cursor, limit: 25 }),
+    [filterKey, pages.cursor],
+  );
   const actions = useKeyActions(list.reload);
   const [search, setSearch] = useState(filters.q ?? '');
   const writable = can(me.user.role, 'keys:write');
 
   const setFilter = (name: string, value: string | undefined) => {
-    const next = { status: filters.status, q: filters.q, expiring_within_days: filters.expiring_within_days, unused_for_days: filters.unused_for_days, [name]: value };
+    const next = {
+      status: filters.status,
+      q: filters.q,
+      expiring_within_days: filters.expiring_within_days,
+      unused_for_days: filters.unused_for_days,
+      [name]: value,
+    };
     navigate(`/keys${toQueryString(next)}`, { replace: true });
   };
 
@@ -57,8 +76,20 @@ export function KeysPage() {
             setFilter('q', search.trim() || undefined);
           }}
         >
-          <input class="input" type="search" placeholder="Name or key prefix" aria-label="Search keys" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
-          <select class="input" aria-label="Status" value={filters.status ?? ''} onChange={(e) => setFilter('status', e.currentTarget.value || undefined)}>
+          <input
+            class="input"
+            type="search"
+            placeholder="Name or key prefix"
+            aria-label="Search keys"
+            value={search}
+            onInput={(e) => setSearch(e.currentTarget.value)}
+          />
+          <select
+            class="input"
+            aria-label="Status"
+            value={filters.status ?? ''}
+            onChange={(e) => setFilter('status', e.currentTarget.value || undefined)}
+          >
             <option value="">Any status</option>
             <option value="active">Active</option>
             <option value="rotating">Rotating</option>
@@ -92,7 +123,9 @@ export function KeysPage() {
         </form>
         <ErrorBanner message={list.error} onRetry={list.reload} />
         {!list.data ? (
-          list.loading ? <Loading /> : null
+          list.loading ? (
+            <Loading />
+          ) : null
         ) : list.data.items.length === 0 ? (
           <EmptyState title="No keys match.">
             {writable ? 'Create one with “Create key”; its secret is shown once.' : 'Ask an admin to create one.'}
@@ -108,8 +141,12 @@ export function KeysPage() {
                   <th>Status</th>
                   <th>Last used</th>
                   <th>Expires</th>
-                  <th class="num" title="Requests in the last 7 days">7 days</th>
-                  <th class="num" title="Rate limit, requests per minute">Limit</th>
+                  <th class="num" title="Requests in the last 7 days">
+                    7 days
+                  </th>
+                  <th class="num" title="Rate limit, requests per minute">
+                    Limit
+                  </th>
                   {writable ? <th>Actions</th> : null}
                 </tr>
               </thead>
@@ -141,22 +178,40 @@ export function KeysPage() {
                       <Time iso={key.last_used_at} relative />
                       {key.last_used_ip ? <div class="muted small">{key.last_used_ip}</div> : null}
                     </td>
-                    <td class="nowrap">{key.expires_at ? <Time iso={key.expires_at} dateOnly /> : <span class="muted">never</span>}</td>
+                    <td class="nowrap">
+                      {key.expires_at ? <Time iso={key.expires_at} dateOnly /> : <span class="muted">never</span>}
+                    </td>
                     <td class="num">{formatCount(key.requests_7d)}</td>
-                    <td class="num">{key.rate_limit_per_minute ? `${formatCount(key.rate_limit_per_minute)}/min` : <span class="muted">default</span>}</td>
+                    <td class="num">
+                      {key.rate_limit_per_minute ? (
+                        `${formatCount(key.rate_limit_per_minute)}/min`
+                      ) : (
+                        <span class="muted">default</span>
+                      )}
+                    </td>
                     {writable ? (
                       <td>
                         <div class="row-actions">
-                        {key.status === 'active' ? (
-                          <button type="button" class="button small" onClick={() => actions.rotate(key)} data-testid="rotate-key">
-                            Rotate
-                          </button>
-                        ) : null}
-                        {key.status !== 'revoked' ? (
-                          <button type="button" class="button small danger-outline" onClick={() => actions.revoke(key)} data-testid="revoke-key">
-                            Revoke
-                          </button>
-                        ) : null}
+                          {key.status === 'active' ? (
+                            <button
+                              type="button"
+                              class="button small"
+                              onClick={() => actions.rotate(key)}
+                              data-testid="rotate-key"
+                            >
+                              Rotate
+                            </button>
+                          ) : null}
+                          {key.status !== 'revoked' ? (
+                            <button
+                              type="button"
+                              class="button small danger-outline"
+                              onClick={() => actions.revoke(key)}
+                              data-testid="revoke-key"
+                            >
+                              Revoke
+                            </button>
+                          ) : null}
                         </div>
                       </td>
                     ) : null}

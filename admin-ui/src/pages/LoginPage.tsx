@@ -1,5 +1,10 @@
 import { useState } from 'preact/hooks';
-import type { AuthSessionResponse, LoginRequest, LoginResponse, MfaVerifyRequest } from '../../../src/admin-console/contract.js';
+import type {
+  AuthSessionResponse,
+  LoginRequest,
+  LoginResponse,
+  MfaVerifyRequest,
+} from '../../../src/admin-console/contract.js';
 import { anonymousApi } from '../api.js';
 import { ErrorBanner, Field, Notice } from '../components/ui.js';
 import { ApiError, errorMessage } from '../lib/errors.js';
@@ -122,10 +127,7 @@ export function LoginPage(props: { expired: boolean; onSignedIn: (session: AuthS
           </form>
         ) : (
           <form onSubmit={(e) => void verify(e)}>
-            <Field
-              label={useRecovery ? 'Recovery code' : '6-digit code from your authenticator app'}
-              id="login-code"
-            >
+            <Field label={useRecovery ? 'Recovery code' : '6-digit code from your authenticator app'} id="login-code">
               <input
                 id="login-code"
                 class="input code-input"

@@ -27,7 +27,9 @@ export function MfaEnrollment(props: { onSignedIn: (session: AuthSessionResponse
   const [saved, setSaved] = useState(false);
 
   useEffect(() => {
-    anonymousApi.post<MfaEnrollResponse>('/auth/mfa/enroll').then(setEnrolment, (e: unknown) => setError(errorMessage(e)));
+    anonymousApi
+      .post<MfaEnrollResponse>('/auth/mfa/enroll')
+      .then(setEnrolment, (e: unknown) => setError(errorMessage(e)));
   }, []);
 
   if (confirmed) {
@@ -36,8 +38,8 @@ export function MfaEnrollment(props: { onSignedIn: (session: AuthSessionResponse
       <div class="auth-card wide" data-testid="recovery-codes">
         <h1>Save your recovery codes</h1>
         <p>
-          Each code signs you in once if you lose your authenticator. They are shown <strong>only now</strong>: store them
-          in your password manager.
+          Each code signs you in once if you lose your authenticator. They are shown <strong>only now</strong>: store
+          them in your password manager.
         </p>
         <ol class="recovery-codes">
           {codes.map((c) => (
@@ -50,8 +52,8 @@ export function MfaEnrollment(props: { onSignedIn: (session: AuthSessionResponse
           <CopyButton text={codes.join('\n')} label="Copy all codes" />
         </div>
         <label class="checkbox">
-          <input type="checkbox" checked={saved} onChange={(e) => setSaved(e.currentTarget.checked)} /> I have stored these
-          recovery codes
+          <input type="checkbox" checked={saved} onChange={(e) => setSaved(e.currentTarget.checked)} /> I have stored
+          these recovery codes
         </label>
         <div class="form-actions">
           <button type="button" class="button primary" disabled={!saved} onClick={() => props.onSignedIn(confirmed)}>
@@ -88,7 +90,13 @@ export function MfaEnrollment(props: { onSignedIn: (session: AuthSessionResponse
       {enrolment ? (
         <div class="enrol-grid">
           <div>
-            <img class="qr" src={svgDataUrl(enrolment.qr_svg)} alt="QR code to scan with your authenticator app" width={200} height={200} />
+            <img
+              class="qr"
+              src={svgDataUrl(enrolment.qr_svg)}
+              alt="QR code to scan with your authenticator app"
+              width={200}
+              height={200}
+            />
           </div>
           <div>
             <ol class="steps">

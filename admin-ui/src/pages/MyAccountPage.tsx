@@ -1,5 +1,9 @@
 import { useState } from 'preact/hooks';
-import type { PasswordChangeRequest, RecoveryCodesResponse, SessionListResponse } from '../../../src/admin-console/contract.js';
+import type {
+  PasswordChangeRequest,
+  RecoveryCodesResponse,
+  SessionListResponse,
+} from '../../../src/admin-console/contract.js';
 import { api } from '../api.js';
 import { Badge, Card, CopyButton, ErrorBanner, Field, Loading, Notice, PageHeader, Time } from '../components/ui.js';
 import { useLoad } from '../hooks.js';
@@ -42,13 +46,34 @@ function PasswordCard() {
         {done ? <Notice kind="success">Password changed. Your other sessions were signed out.</Notice> : null}
         <ErrorBanner message={error} />
         <Field label="Current password" id="pw-current">
-          <input id="pw-current" class="input" type="password" autoComplete="current-password" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} />
+          <input
+            id="pw-current"
+            class="input"
+            type="password"
+            autoComplete="current-password"
+            value={current}
+            onInput={(e) => setCurrent(e.currentTarget.value)}
+          />
         </Field>
         <Field label="New password (at least 12 characters)" id="pw-new">
-          <input id="pw-new" class="input" type="password" autoComplete="new-password" value={next} onInput={(e) => setNext(e.currentTarget.value)} />
+          <input
+            id="pw-new"
+            class="input"
+            type="password"
+            autoComplete="new-password"
+            value={next}
+            onInput={(e) => setNext(e.currentTarget.value)}
+          />
         </Field>
         <Field label="Repeat the new password" id="pw-repeat">
-          <input id="pw-repeat" class="input" type="password" autoComplete="new-password" value={repeat} onInput={(e) => setRepeat(e.currentTarget.value)} />
+          <input
+            id="pw-repeat"
+            class="input"
+            type="password"
+            autoComplete="new-password"
+            value={repeat}
+            onInput={(e) => setRepeat(e.currentTarget.value)}
+          />
         </Field>
         <button type="submit" class="button primary" disabled={busy}>
           Change password
@@ -95,7 +120,9 @@ function RecoveryCodesCard() {
         </>
       ) : (
         <>
-          <p class="muted">Each code signs you in once without your authenticator. Making new ones cancels the old ones.</p>
+          <p class="muted">
+            Each code signs you in once without your authenticator. Making new ones cancels the old ones.
+          </p>
           <button type="button" class="button" disabled={busy} onClick={() => void regenerate()}>
             Generate new recovery codes
           </button>
@@ -169,7 +196,11 @@ export function MyAccountPage() {
                     {s.current ? (
                       <Badge tone="blue">this browser</Badge>
                     ) : (
-                      <button type="button" class="button small ghost" onClick={() => void revoke(`/auth/sessions/${s.id}`)}>
+                      <button
+                        type="button"
+                        class="button small ghost"
+                        onClick={() => void revoke(`/auth/sessions/${s.id}`)}
+                      >
                         Sign out
                       </button>
                     )}

@@ -17,11 +17,18 @@ export function OverviewPage() {
       <PageHeader title="Overview" subtitle={`The last 24 hours in the ${environment} environment (times in UTC).`} />
       <ErrorBanner message={overview.error} onRetry={overview.reload} />
       {!o ? (
-        overview.loading ? <Loading /> : null
+        overview.loading ? (
+          <Loading />
+        ) : null
       ) : (
         <>
           <div class="stats-grid">
-            <Stat label="Accounts" value={formatCount(o.accounts.total)} hint={`${formatCount(o.accounts.new_24h)} new in 24 h`} testId="stat-accounts" />
+            <Stat
+              label="Accounts"
+              value={formatCount(o.accounts.total)}
+              hint={`${formatCount(o.accounts.new_24h)} new in 24 h`}
+              testId="stat-accounts"
+            />
             <Stat
               label="Charges in 24 h"
               value={formatCount(o.charges_24h.paid + o.charges_24h.free)}
@@ -44,7 +51,9 @@ export function OverviewPage() {
               hint={
                 <>
                   active · {formatCount(o.keys.rotating)} rotating ·{' '}
-                  <Link href="/keys?expiring_within_days=14">{formatCount(o.keys.expiring_14d)} expiring in 14 days</Link>
+                  <Link href="/keys?expiring_within_days=14">
+                    {formatCount(o.keys.expiring_14d)} expiring in 14 days
+                  </Link>
                 </>
               }
               testId="stat-keys"

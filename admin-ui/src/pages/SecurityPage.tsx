@@ -1,15 +1,37 @@
 import { useState } from 'preact/hooks';
-import type { ApiKeySummary, AuthFailuresResponse, KeysAnalyticsResponse } from '../../../src/admin-console/contract.js';
+import type {
+  ApiKeySummary,
+  AuthFailuresResponse,
+  KeysAnalyticsResponse,
+} from '../../../src/admin-console/contract.js';
 import { api } from '../api.js';
 import { ChartPanel, PALETTE } from '../components/ChartPanel.js';
-import { Card, EmptyState, ErrorBanner, KeyStatusBadge, Loading, Mono, PageHeader, Stat, Time } from '../components/ui.js';
+import {
+  Card,
+  EmptyState,
+  ErrorBanner,
+  KeyStatusBadge,
+  Loading,
+  Mono,
+  PageHeader,
+  Stat,
+  Time,
+} from '../components/ui.js';
 import { useLoad } from '../hooks.js';
 import { bucketLabel, lastDays } from '../lib/dates.js';
 import { formatCount } from '../lib/format.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
 
-const REASON_COLORS = [PALETTE.red, PALETTE.amber, PALETTE.violet, PALETTE.grey, PALETTE.pink, PALETTE.blue, PALETTE.teal];
+const REASON_COLORS = [
+  PALETTE.red,
+  PALETTE.amber,
+  PALETTE.violet,
+  PALETTE.grey,
+  PALETTE.pink,
+  PALETTE.blue,
+  PALETTE.teal,
+];
 
 function KeyList(props: { keys: ApiKeySummary[]; empty: string; testId: string }) {
   if (props.keys.length === 0) return <EmptyState title={props.empty} />;
@@ -47,15 +69,24 @@ export function SecurityPage() {
   const { environment } = useSession();
   const [days, setDays] = useState(7);
   const range = lastDays(days);
-  const failures = useLoad(() => api.get<AuthFailuresResponse>('/analytics/auth-failures', { ...range, granularity: 'day' }), [days]);
-  const keys = useLoad(() => api.get<KeysAnalyticsResponse>('/analytics/keys', { environment, ...range, granularity: 'day' }), [days, environment]);
+  const failures = useLoad(
+    () => api.get<AuthFailuresResponse>('/analytics/auth-failures', { ...range, granularity: 'day' }),
+    [days],
+  );
+  const keys = useLoad(
+    () => api.get<KeysAnalyticsResponse>('/analytics/keys', { environment, ...range, granularity: 'day' }),
+    [days, environment],
+  );
   const f = failures.data;
   const k = keys.data;
   const reasons = f ? Object.keys(f.totals.by_reason).sort() : [];
 
   return (
     <div>
-      <PageHeader title="Security" subtitle="Failed API-key authentications (all environments), operator sign-in failures, and keys that need attention." />
+      <PageHeader
+        title="Security"
+        subtitle="Failed API-key authentications (all environments), operator sign-in failures, and keys that need attention."
+      />
       <div class="toolbar">
         <div class="segmented" role="group" aria-label="Range">
           {[1, 7, 30, 90].map((d) => (

@@ -55,10 +55,24 @@ export function SetupPage(props: { token: string; onSignedIn: (session: AuthSess
         <ErrorBanner message={error} />
         <form onSubmit={(e) => void submit(e)}>
           <Field label="New password" id="setup-password">
-            <input id="setup-password" class="input" type="password" autoComplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+            <input
+              id="setup-password"
+              class="input"
+              type="password"
+              autoComplete="new-password"
+              value={password}
+              onInput={(e) => setPassword(e.currentTarget.value)}
+            />
           </Field>
           <Field label="Repeat the password" id="setup-repeat">
-            <input id="setup-repeat" class="input" type="password" autoComplete="new-password" value={repeat} onInput={(e) => setRepeat(e.currentTarget.value)} />
+            <input
+              id="setup-repeat"
+              class="input"
+              type="password"
+              autoComplete="new-password"
+              value={repeat}
+              onInput={(e) => setRepeat(e.currentTarget.value)}
+            />
           </Field>
           <button type="submit" class="button primary block" disabled={busy || !props.token}>
             Continue
