@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { configureAdminConsole } from './admin-console/admin-console.setup.js';
 import { HttpErrorFilter } from './common/errors/http-error.filter.js';
 import { GracefulShutdown } from './common/lifecycle/graceful-shutdown.js';
 import { RequestLogger } from './common/logging/request-logger.js';
@@ -17,6 +18,7 @@ export function configureApp(app: INestApplication): INestApplication {
   app.use(app.get(RequestLogger).middleware);
   app.use(app.get(MetricsService).httpMiddleware);
   app.use(app.get(GracefulShutdown).middleware);
+  configureAdminConsole(app);
   // Stripe signs the exact bytes it sends: keep them raw (the JSON parser then skips the request).
   app.use(STRIPE_WEBHOOK_PATH, deferredRawBodyParser('1mb'));
   app.use(deferredJsonBodyParser('100kb'));

@@ -2,6 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer, Reflector } from '@nestjs/core';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ADMIN_ACCESS, type AdminAccess } from './admin-auth/admin-access.js';
+import { SESSION_COOKIE } from './admin-auth/session-tokens.js';
 import { IS_PUBLIC, RequirePermission } from './auth/decorators.js';
 import { Env } from './config/env.js';
 import { SERVICE_NAME, SERVICE_VERSION } from './common/service-info.js';
@@ -9,8 +11,16 @@ import { SERVICE_NAME, SERVICE_VERSION } from './common/service-info.js';
 export const API_KEY_SCHEME = 'api_key';
 /** Extension on every operation: the permission the route requires, or `public`. */
 export const PERMISSION_EXTENSION = 'x-required-permission';
+export const ADMIN_SESSION_SCHEME = 'admin_session';
+/** Extension on every admin console operation: the operator role it needs (or public / pending), and step-up. */
+export const ROLE_EXTENSION = 'x-required-role';
+export const STEP_UP_EXTENSION = 'x-step-up';
 
-type Access = { kind: 'public' } | { kind: 'permission'; permission: string } | { kind: 'refused' };
+type Access =
+  | { kind: 'public' }
+  | { kind: 'permission'; permission: string }
+  | { kind: 'refused' }
+  | { kind: 'console'; access: AdminAccess };
 
 /**
  * What every controller method demands, read from the same metadata the guards read, keyed by
@@ -29,6 +39,11 @@ function accessByOperationId(app: INestApplication): Map<string, Access> {
         if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
         const targets = [handler, controller];
         const permission = reflector.getAllAndOverride(RequirePermission, targets);
+        const console = reflector.getAllAndOverride(ADMIN_ACCESS, targets);
+        if (console) {
+          access.set(`${controller.name}_${name}`, { kind: 'console', access: console });
+          continue;
+        }
         access.set(
           `${controller.name}_${name}`,
           reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)
@@ -43,6 +58,8 @@ function accessByOperationId(app: INestApplication): Map<string, Access> {
   return access;
 }
 
+type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
+
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head'] as const;
 
 /** Writes each route's permission into its operation: extension, security requirement, text, 401/403. */
@@ -53,7 +70,9 @@ export function annotatePermissions(document: OpenAPIObject, access: Map<string,
       if (!op) continue;
       const rule = access.get(op.operationId ?? '') ?? { kind: 'refused' };
       const ext = op as unknown as Record<string, unknown>;
-      if (rule.kind === 'public') {
+      if (rule.kind === 'console') {
+        annotateConsoleOperation(op, ext, rule.access);
+      } else if (rule.kind === 'public') {
         ext[PERMISSION_EXTENSION] = 'public';
         op.security = [];
         op.description = ['Public: no API key needed.', op.description].filter(Boolean).join('\n\n');
@@ -74,15 +93,53 @@ export function annotatePermissions(document: OpenAPIObject, access: Map<string,
   return document;
 }
 
+/** Admin console routes: the session cookie, never an API key; the role, and whether step-up is needed. */
+function annotateConsoleOperation(op: Operation, ext: Record<string, unknown>, access: AdminAccess): void {
+  if (access.kind === 'public') {
+    ext[PERMISSION_EXTENSION] = 'public';
+    ext[ROLE_EXTENSION] = 'public';
+    op.security = [];
+    op.description = ['Admin console, public: no session needed.', op.description].filter(Boolean).join('\n\n');
+    return;
+  }
+  if (access.kind === 'pending') {
+    ext[PERMISSION_EXTENSION] = 'console:pending';
+    ext[ROLE_EXTENSION] = 'pending';
+    op.security = [];
+    op.description = ['Admin console: needs the pending-login cookie of `POST /admin/api/auth/login`.', op.description]
+      .filter(Boolean)
+      .join('\n\n');
+    return;
+  }
+  ext[PERMISSION_EXTENSION] = `console:${access.role}`;
+  ext[ROLE_EXTENSION] = access.role;
+  ext[STEP_UP_EXTENSION] = access.stepUp;
+  op.security = [{ [ADMIN_SESSION_SCHEME]: [] }];
+  op.description = [
+    `Admin console: needs an operator session with role \`${access.role}\` or higher` +
+      `${access.stepUp ? ' and step-up (a TOTP code within the step-up window, else 403 `reauth_required`)' : ''}; ` +
+      'non-GET requests need the `X-CSRF-Token` header.',
+    op.description,
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+  op.responses['401'] ??= { description: 'No session, or it expired or was revoked (`admin_unauthenticated`)' };
+  op.responses['403'] ??= {
+    description: `Role below \`${access.role}\` (\`admin_forbidden\`), CSRF (\`csrf_failed\`)${access.stepUp ? ' or step-up needed (`reauth_required`)' : ''}`,
+  };
+}
+
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle(SERVICE_NAME)
     .setDescription(
       'Credit and billing for AI agents. Authenticate with the `X-API-Key` header; each operation ' +
-        `names the permission it needs in \`${PERMISSION_EXTENSION}\`.`,
+        `names the permission it needs in \`${PERMISSION_EXTENSION}\`. The admin console API (\`/admin/api\`) ` +
+        `takes an operator session cookie instead, never an API key; its operations name the role in \`${ROLE_EXTENSION}\`.`,
     )
     .setVersion(SERVICE_VERSION)
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, API_KEY_SCHEME)
+    .addApiKey({ type: 'apiKey', in: 'cookie', name: SESSION_COOKIE }, ADMIN_SESSION_SCHEME)
     .build();
   return annotatePermissions(SwaggerModule.createDocument(app, config), accessByOperationId(app));
 }

@@ -361,7 +361,13 @@ describe('billing:admin (account status, adjustments, audit trail)', () => {
       expect(audit.status).toBe(200);
       expect(audit.body.total_count).toBe(4);
       expect(audit.body.has_more).toBe(false);
-      const who = { api_key_id: admin.keyId, api_key_name: 'Ops Admin', environment: 'test' };
+      const who = {
+        actor_type: 'api_key',
+        actor_label: 'Ops Admin',
+        api_key_id: admin.keyId,
+        api_key_name: 'Ops Admin',
+        environment: 'test',
+      };
       const identity = {
         oauth_provider: user.oauth_provider,
         external_id: user.external_id,

@@ -115,7 +115,7 @@ describe('API-key authentication and permissions (SPEC §2)', () => {
     await t.keys.rotateApiKey(old.keyId, { gracePeriodHours: 0 });
     const res = await request(t.http).post(CHECK).set('X-API-Key', old.plaintextKey).send(newUser());
     expect401(res, 'Authentication failed: API key revoked', 'api_key_revoked');
-    await expect(t.keys.rotateApiKey(old.keyId)).rejects.toMatchObject({ code: 'api_key_not_rotatable' });
+    await expect(t.keys.rotateApiKey(old.keyId)).rejects.toMatchObject({ code: 'key_not_rotatable' });
   });
 
   it('a revocation racing a rotation always wins: the old key ends revoked', async () => {

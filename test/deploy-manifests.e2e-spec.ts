@@ -191,7 +191,12 @@ describe('deploy/ manifests', () => {
 
 /** The ConfigMap's values are what the service would boot with: run them through the real validation. */
 function validateConfigMap(data: Record<string, string>): Env {
-  return validateEnv({ ...data, DATABASE_URL: 'postgres://u:p@db:5432/billing' });
+  // The secrets come from the Secret; stand-ins here (production requires the MFA key).
+  return validateEnv({
+    ...data,
+    DATABASE_URL: 'postgres://u:p@db:5432/billing',
+    ADMIN_MFA_ENCRYPTION_KEY: 'ab'.repeat(32),
+  });
 }
 
 describe('Dockerfile', () => {

@@ -3,6 +3,7 @@ import { type INestApplication, RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer, Reflector } from '@nestjs/core';
 import request from 'supertest';
+import { ADMIN_ACCESS } from '../src/admin-auth/admin-access.js';
 import { IS_PUBLIC, RequirePermission } from '../src/auth/decorators.js';
 import { freePort, TcpProxy } from './utils/net.js';
 import { createTestApp, newUser, type TestApp } from './utils/test-app.js';
@@ -54,6 +55,49 @@ const ROUTE_PERMISSIONS: Record<string, string> = {
   'GET /v1/billing/admin/audit': 'billing:admin',
   'GET /v1/analytics/usage': 'analytics:read',
   'GET /v1/analytics/revenue': 'analytics:read',
+  // The admin console API: an operator session (never an API key) and its role.
+  'POST /admin/api/auth/login': 'public',
+  'POST /admin/api/auth/setup': 'public',
+  'POST /admin/api/auth/mfa/enroll': 'console:pending',
+  'POST /admin/api/auth/mfa/enroll/confirm': 'console:pending',
+  'POST /admin/api/auth/mfa/verify': 'console:pending',
+  'POST /admin/api/auth/reauth': 'console:viewer',
+  'GET /admin/api/auth/me': 'console:viewer',
+  'POST /admin/api/auth/logout': 'console:viewer',
+  'POST /admin/api/auth/password': 'console:viewer',
+  'POST /admin/api/auth/recovery-codes': 'console:viewer',
+  'GET /admin/api/auth/sessions': 'console:viewer',
+  'DELETE /admin/api/auth/sessions': 'console:viewer',
+  'DELETE /admin/api/auth/sessions/{id}': 'console:viewer',
+  'GET /admin/api/overview': 'console:viewer',
+  'GET /admin/api/keys': 'console:viewer',
+  'GET /admin/api/keys/{id}': 'console:viewer',
+  'GET /admin/api/keys/{id}/usage': 'console:viewer',
+  'POST /admin/api/keys': 'console:admin',
+  'PATCH /admin/api/keys/{id}': 'console:admin',
+  'POST /admin/api/keys/{id}/rotate': 'console:admin',
+  'POST /admin/api/keys/{id}/revoke': 'console:admin',
+  'GET /admin/api/accounts': 'console:viewer',
+  'GET /admin/api/accounts/{id}': 'console:viewer',
+  'GET /admin/api/accounts/{id}/ledger': 'console:viewer',
+  'GET /admin/api/accounts/{id}/credit-checks': 'console:viewer',
+  'POST /admin/api/accounts/{id}/suspend': 'console:admin',
+  'POST /admin/api/accounts/{id}/reactivate': 'console:admin',
+  'POST /admin/api/accounts/{id}/adjustments': 'console:admin',
+  'POST /admin/api/accounts/{id}/close': 'console:super_admin',
+  'GET /admin/api/analytics/usage': 'console:viewer',
+  'GET /admin/api/analytics/revenue': 'console:viewer',
+  'GET /admin/api/analytics/auth-failures': 'console:viewer',
+  'GET /admin/api/analytics/keys': 'console:viewer',
+  'GET /admin/api/audit': 'console:viewer',
+  'GET /admin/api/admin-users': 'console:super_admin',
+  'POST /admin/api/admin-users': 'console:super_admin',
+  'PATCH /admin/api/admin-users/{id}': 'console:super_admin',
+  'POST /admin/api/admin-users/{id}/reset-mfa': 'console:super_admin',
+  'POST /admin/api/admin-users/{id}/unlock': 'console:super_admin',
+  'GET /admin/api/admin-users/{id}/sessions': 'console:super_admin',
+  'DELETE /admin/api/admin-users/{id}/sessions': 'console:super_admin',
+  'DELETE /admin/api/admin-users/{id}/sessions/{session_id}': 'console:super_admin',
 };
 
 /**
@@ -82,9 +126,17 @@ function routeTable(app: INestApplication): Record<string, string> {
         if (path === undefined) continue;
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
         const targets = [handler, controller];
-        const access = reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)
-          ? 'public'
-          : (reflector.getAllAndOverride(RequirePermission, targets) ?? 'refused');
+        // Admin console routes take a session, not a key: their operator role (see admin-console-api.e2e-spec.ts).
+        const console = reflector.getAllAndOverride(ADMIN_ACCESS, targets);
+        const access = console
+          ? console.kind === 'session'
+            ? `console:${console.role}`
+            : console.kind === 'pending'
+              ? 'console:pending'
+              : 'public'
+          : reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)
+            ? 'public'
+            : (reflector.getAllAndOverride(RequirePermission, targets) ?? 'refused');
         table[`${method} ${join(base, path)}`] = access;
       }
     }

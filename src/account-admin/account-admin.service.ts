@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../auth/principal.js';
-import { AdjustmentsRepository, type ExistingCreditRow } from '../billing/adjustments.repository.js';
+import { apiKeyActor, type AuditActor } from '../audit/audit-actor.js';
+import type { Account } from '../billing/account.entity.js';
+import {
+  AdjustmentsRepository,
+  type AdjustmentRequest,
+  type AdjustmentRow,
+  type ExistingCreditRow,
+} from '../billing/adjustments.repository.js';
 import type { AccountKey } from '../billing/accounts.repository.js';
 import { AccountsRepository } from '../billing/accounts.repository.js';
 import {
@@ -13,8 +20,16 @@ import {
 } from '../billing/billing.errors.js';
 import type { AccountIdentityDto } from '../billing/dto/account-identity.dto.js';
 import { violatedConstraint } from '../billing/postgres-errors.js';
-import { AccountStatusRepository, type AccountStatus } from './account-status.repository.js';
-import { AdminAuditRepository, type AuditActor } from './admin-audit.repository.js';
+import type { CursorPosition } from '../common/pagination/cursor.js';
+import {
+  AccountLookupRepository,
+  type AccountSearch,
+  type AdminLedgerRow,
+  type CreditCheckRow,
+  type PurchaseRow,
+} from './account-lookup.repository.js';
+import { AccountStatusRepository, type AccountStatus, type StatusChangeOutcome } from './account-status.repository.js';
+import { AdminAuditRepository } from './admin-audit.repository.js';
 import { AccountClosedFinalError, AccountStatusUnchangedError, AdjustmentExistsError } from './account-admin.errors.js';
 import type { AccountStatusChangeDto, AccountStatusResponse } from './dto/account-status-change.dto.js';
 import type { AdjustmentResponse, CreateAdjustmentDto } from './dto/create-adjustment.dto.js';
@@ -35,11 +50,14 @@ const keyOf = (principal: Principal, id: AccountIdentityDto): AccountKey => ({
   externalId: id.external_id,
 });
 
-const actorOf = (principal: Principal, requestId: string): AuditActor => ({
-  apiKeyId: principal.keyId,
-  apiKeyName: principal.keyName,
-  requestId,
-});
+const actorOf = (principal: Principal, requestId: string): AuditActor => apiKeyActor(principal, { requestId });
+
+/** A status change that happened: the account after it, its status before, the audit row. */
+export interface AppliedStatusChange {
+  previousStatus: AccountStatus;
+  account: NonNullable<StatusChangeOutcome['account']>;
+  auditId: string;
+}
 
 const iso = (value: string | Date): string => new Date(value).toISOString();
 
@@ -54,6 +72,7 @@ export class AccountAdminService {
     private readonly adjustments: AdjustmentsRepository,
     private readonly audit: AdminAuditRepository,
     private readonly accounts: AccountsRepository,
+    private readonly lookup: AccountLookupRepository,
   ) {}
 
   async changeStatus(
@@ -63,29 +82,44 @@ export class AccountAdminService {
     dto: AccountStatusChangeDto,
     requestId: string,
   ): Promise<AccountStatusResponse> {
-    const transition = TRANSITIONS[action];
-    const { before, account, audit } = await this.statuses.changeStatus(
+    const { account, previousStatus, auditId } = await this.applyStatusChange(
       keyOf(principal, id),
-      { action, ...transition, reason: dto.reason },
+      action,
+      dto.reason,
       actorOf(principal, requestId),
     );
-    if (!before) throw new AccountNotFoundError();
-    if (!account || !audit) {
-      if (before.status === transition.to) throw new AccountStatusUnchangedError(before.status);
-      throw new AccountClosedFinalError();
-    }
     return {
       account_id: account.id,
       oauth_provider: account.oauth_provider,
       external_id: account.external_id,
       status: account.status,
-      previous_status: before.status,
+      previous_status: previousStatus,
       status_reason: account.status_reason,
       balance_minor: Number(account.balance_minor),
       updated_at: iso(account.updated_at),
-      audit_id: audit.id,
+      audit_id: auditId,
       request_id: requestId,
     };
+  }
+
+  /**
+   * Suspend, reactivate or close an account, with its audit row in the same statement — whoever
+   * acts (a billing:admin key, an operator in the console, the CLI).
+   */
+  async applyStatusChange(
+    key: AccountKey,
+    action: StatusAction,
+    reason: string,
+    actor: AuditActor,
+  ): Promise<AppliedStatusChange> {
+    const transition = TRANSITIONS[action];
+    const { before, account, audit } = await this.statuses.changeStatus(key, { action, ...transition, reason }, actor);
+    if (!before) throw new AccountNotFoundError();
+    if (!account || !audit) {
+      if (before.status === transition.to) throw new AccountStatusUnchangedError(before.status);
+      throw new AccountClosedFinalError();
+    }
+    return { previousStatus: before.status, account, auditId: audit.id };
   }
 
   async adjust(
@@ -94,36 +128,16 @@ export class AccountAdminService {
     dto: CreateAdjustmentDto,
     requestId: string,
   ): Promise<AdjustmentResponse> {
-    const key = keyOf(principal, id);
-    const request = {
-      amountMinor: dto.amount_minor,
-      currency: dto.currency ?? null,
-      reason: dto.reason,
-      idempotencyKey: dto.idempotency_key,
-    };
-    let outcome;
-    try {
-      outcome = await this.adjustments.adjustBalance(key, request, actorOf(principal, requestId));
-    } catch (error) {
-      const constraint = violatedConstraint(error);
-      if (constraint === 'chk_accounts_balance_limit') throw new BalanceLimitExceededError();
-      // A concurrent duplicate committed first: the unique index rolled this statement back.
-      if (constraint === 'uq_credits_idempotency') {
-        const existing = await this.adjustments.findCreditByIdempotencyKey(key, dto.idempotency_key);
-        if (existing) this.throwDuplicate(existing, dto);
-      }
-      throw error;
-    }
-    const { adjustment, existing, account } = outcome;
-    if (!account) throw new AccountNotFoundError();
-    if (existing) this.throwDuplicate(existing, dto);
-    if (!adjustment) {
-      if (account.status === 'closed') throw new AccountClosedError();
-      if (dto.currency && dto.currency !== account.currency) {
-        throw new CurrencyMismatchError(account.currency, dto.currency);
-      }
-      throw new InsufficientCreditsError(Number(account.balance_minor), Math.abs(dto.amount_minor));
-    }
+    const adjustment = await this.adjustAccount(
+      keyOf(principal, id),
+      {
+        amountMinor: dto.amount_minor,
+        currency: dto.currency ?? null,
+        reason: dto.reason,
+        idempotencyKey: dto.idempotency_key,
+      },
+      actorOf(principal, requestId),
+    );
     return {
       adjustment_id: adjustment.id,
       account_id: adjustment.account_id,
@@ -138,6 +152,69 @@ export class AccountAdminService {
       audit_id: adjustment.audit_id,
       request_id: requestId,
     };
+  }
+
+  /**
+   * A signed manual correction with its audit row in the same statement; never below zero,
+   * idempotent on the key (the same request again: 409 adjustment_exists; different: 422).
+   */
+  async adjustAccount(key: AccountKey, request: AdjustmentRequest, actor: AuditActor): Promise<AdjustmentRow> {
+    let outcome;
+    try {
+      outcome = await this.adjustments.adjustBalance(key, request, actor);
+    } catch (error) {
+      const constraint = violatedConstraint(error);
+      if (constraint === 'chk_accounts_balance_limit') throw new BalanceLimitExceededError();
+      // A concurrent duplicate committed first: the unique index rolled this statement back.
+      if (constraint === 'uq_credits_idempotency') {
+        const existing = await this.adjustments.findCreditByIdempotencyKey(key, request.idempotencyKey);
+        if (existing) this.throwDuplicate(existing, request);
+      }
+      throw error;
+    }
+    const { adjustment, existing, account } = outcome;
+    if (!account) throw new AccountNotFoundError();
+    if (existing) this.throwDuplicate(existing, request);
+    if (!adjustment) {
+      if (account.status === 'closed') throw new AccountClosedError();
+      if (request.currency && request.currency !== account.currency) {
+        throw new CurrencyMismatchError(account.currency, request.currency);
+      }
+      throw new InsufficientCreditsError(Number(account.balance_minor), Math.abs(request.amountMinor));
+    }
+    return adjustment;
+  }
+
+  /** Accounts of one environment, newest first, keyset-paged (`limit + 1` rows). */
+  search(query: AccountSearch): Promise<Array<Account & { position: string }>> {
+    return this.lookup.search(query);
+  }
+
+  async findById(accountId: string): Promise<Account> {
+    const account = await this.lookup.findById(accountId);
+    if (!account) throw new AccountNotFoundError();
+    return account;
+  }
+
+  async ledger(
+    accountId: string,
+    filter: { type?: 'charge' | 'credit'; transactionType?: string; after: CursorPosition | null; limit: number },
+  ): Promise<AdminLedgerRow[]> {
+    await this.findById(accountId);
+    return this.lookup.ledger(accountId, filter);
+  }
+
+  async creditChecks(accountId: string, after: CursorPosition | null, limit: number): Promise<CreditCheckRow[]> {
+    await this.findById(accountId);
+    return this.lookup.creditChecks(accountId, after, limit);
+  }
+
+  recentPurchases(accountId: string, limit: number): Promise<PurchaseRow[]> {
+    return this.lookup.recentPurchases(accountId, limit);
+  }
+
+  dailyUses(accountId: string, startDay: string) {
+    return this.lookup.dailyUses(accountId, startDay);
   }
 
   /** The audit trail of one account (404 when the account does not exist in the key's environment). */
@@ -176,6 +253,8 @@ export class AccountAdminService {
         oauth_provider: r.oauth_provider,
         external_id: r.external_id,
         action: r.action,
+        actor_type: r.actor_type,
+        actor_label: r.actor_label,
         api_key_id: r.api_key_id,
         api_key_name: r.api_key_name,
         before: r.before,
@@ -189,12 +268,12 @@ export class AccountAdminService {
     };
   }
 
-  private throwDuplicate(existing: ExistingCreditRow, dto: CreateAdjustmentDto): never {
+  private throwDuplicate(existing: ExistingCreditRow, request: AdjustmentRequest): never {
     const sameParameters =
       existing.transaction_type === 'adjustment' &&
-      Number(existing.amount_minor) === dto.amount_minor &&
-      existing.description === dto.reason &&
-      (dto.currency === undefined || dto.currency === existing.currency);
+      Number(existing.amount_minor) === request.amountMinor &&
+      existing.description === request.reason &&
+      (request.currency === null || request.currency === existing.currency);
     if (!sameParameters) throw new IdempotencyConflictError();
     throw new AdjustmentExistsError(existing.id);
   }

@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { AccountKey } from '../billing/accounts.repository.js';
-import type { AuditActor } from './admin-audit.repository.js';
-import type { AdminAction } from './admin-audit-entry.entity.js';
+import type { AuditActor } from '../audit/audit-actor.js';
+import { ACTOR_COLUMNS, actorParams, actorPlaceholders } from '../audit/audit.repository.js';
+import type { AdminAction } from './admin-actions.js';
 
 export type AccountStatus = 'active' | 'suspended' | 'closed';
 
@@ -48,11 +49,12 @@ WITH acct AS (
    WHERE a.id = acct.id AND acct.status = ANY($6::text[])
   RETURNING a.id, a.oauth_provider, a.external_id, a.status, a.status_reason, a.balance_minor, a.updated_at
 ), audit AS (
-  INSERT INTO admin_audit_log (environment, account_id, action, api_key_id, api_key_name, before, after, reason, request_id)
-  SELECT $1, c.id, $7, $8::uuid, $9,
+  INSERT INTO admin_audit_log (environment, account_id, resource_type, resource_id, action, before, after, reason,
+                               ${ACTOR_COLUMNS})
+  SELECT $1, c.id, 'account', c.id::text, $7,
          jsonb_build_object('status', acct.status, 'status_reason', acct.status_reason),
          jsonb_build_object('status', c.status, 'status_reason', c.status_reason),
-         $5, $10
+         $5, ${actorPlaceholders(8)}
     FROM changed c JOIN acct ON acct.id = c.id
   RETURNING id, created_at
 )
@@ -73,9 +75,7 @@ export class AccountStatusRepository {
       change.reason,
       change.from,
       change.action,
-      actor.apiKeyId,
-      actor.apiKeyName,
-      actor.requestId,
+      ...actorParams(actor),
     ]);
     return rows[0];
   }

@@ -2,14 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
-import type { AdminAction } from './admin-audit-entry.entity.js';
-
-/** Who made an admin change and in which request; written into every audit row. */
-export interface AuditActor {
-  apiKeyId: string;
-  apiKeyName: string;
-  requestId: string;
-}
+import type { AdminAction } from './admin-actions.js';
 
 export interface AuditRow {
   id: string;
@@ -18,8 +11,10 @@ export interface AuditRow {
   oauth_provider: string;
   external_id: string;
   action: AdminAction;
-  api_key_id: string;
-  api_key_name: string;
+  actor_type: string;
+  actor_label: string;
+  api_key_id: string | null;
+  api_key_name: string | null;
   before: Record<string, unknown>;
   after: Record<string, unknown>;
   reason: string;
@@ -48,8 +43,8 @@ export class AdminAuditRepository {
     const params = [filter.environment, filter.accountId ?? null, filter.action ?? null];
     const [rows, count] = await Promise.all([
       this.db.query(
-        `SELECT l.id, l.environment, l.account_id, a.oauth_provider, a.external_id, l.action, l.api_key_id,
-                l.api_key_name, l.before, l.after, l.reason, l.request_id, l.created_at
+        `SELECT l.id, l.environment, l.account_id, a.oauth_provider, a.external_id, l.action, l.actor_type, l.actor_label,
+                l.api_key_id, l.api_key_name, l.before, l.after, l.reason, l.request_id, l.created_at
            FROM admin_audit_log l JOIN accounts a ON a.id = l.account_id
           WHERE ${where}
           ORDER BY l.created_at DESC, l.id DESC

@@ -53,7 +53,6 @@ export type AdminErrorCode =
   | 'last_super_admin' // 409: the last active super_admin cannot be demoted or deactivated
   | 'admin_user_not_found' // 404
   | 'admin_user_exists' // 409
-  | 'admin_self_change' // 409: an admin cannot change their own role or deactivate themselves
   | 'session_not_found' // 404
   | 'key_not_rotatable' // 409: only an active key can be rotated
   | 'api_key_not_found' // 404
@@ -64,7 +63,8 @@ export type AdminErrorCode =
 
 export interface ErrorBody {
   detail: string | ValidationIssue[];
-  code: AdminErrorCode | string;
+  /** An {@link AdminErrorCode}, or one of SPEC's codes (`account_not_found`, `insufficient_credits`, …). */
+  code: string;
   /** On `admin_forbidden`: the least role that may call the route. */
   required_role?: AdminRole;
   /** On `account_locked` / `too_many_requests`. */
@@ -270,7 +270,8 @@ export interface KeyDetailResponse {
   lineage: ApiKeySummary[];
 }
 
-export type KeyOutcome = 'ok' | 'unauthorized' | 'forbidden' | 'payment_required' | 'rate_limited' | 'client_error' | 'server_error';
+export type KeyOutcome =
+  'ok' | 'unauthorized' | 'forbidden' | 'payment_required' | 'rate_limited' | 'client_error' | 'server_error';
 export type OutcomeCounts = Record<KeyOutcome, number>;
 
 /** GET /keys/{id}/usage?days=7&granularity=hour|day (viewer+). 401s are counted by key prefix. */

@@ -11,9 +11,9 @@ export class AdminUser {
   @Column({ type: 'varchar', length: 320 })
   email: string;
 
-  /** argon2id; never selected unless asked for. */
-  @Column({ type: 'varchar', length: 255, select: false })
-  passwordHash: string;
+  /** argon2id; never selected unless asked for. Null for an invited operator until the setup link is used. */
+  @Column({ type: 'varchar', length: 255, nullable: true, select: false })
+  passwordHash: string | null;
 
   @Column({ type: 'varchar', length: 255 })
   fullName: string;
@@ -27,8 +27,37 @@ export class AdminUser {
   @Column({ type: 'boolean', default: false })
   mfaEnabled: boolean;
 
-  @Column({ type: 'varchar', length: 255, nullable: true, select: false })
+  /** The TOTP secret, sealed with AES-256-GCM (ADMIN_MFA_ENCRYPTION_KEY). */
+  @Column({ type: 'text', nullable: true, select: false })
   mfaSecret: string | null;
+
+  /** The last TOTP time step accepted: an older or equal one is a replay. */
+  @Column({ type: 'bigint', nullable: true, select: false })
+  mfaLastStep: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  mfaEnrolledAt: Date | null;
+
+  /** Consecutive sign-in failures since the last success or lock. */
+  @Column({ type: 'integer', default: 0 })
+  failedLoginCount: number;
+
+  /** Locks since the last complete sign-in: each doubles the next lock. */
+  @Column({ type: 'integer', default: 0 })
+  lockoutCount: number;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  lockedUntil: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  passwordChangedAt: Date | null;
+
+  /** SHA-256 of an invitation's one-time setup token. */
+  @Column({ type: 'char', length: 64, nullable: true, select: false })
+  setupTokenHash: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  setupTokenExpiresAt: Date | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

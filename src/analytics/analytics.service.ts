@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { Principal } from '../auth/principal.js';
+import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
 import { Clock, utcDay } from '../common/time/clock.js';
 import { Env } from '../config/env.js';
 import { AnalyticsRepository, type DayRange, type RevenueRow, type UsageRow } from './analytics.repository.js';
 import { InvalidDateRangeError, MAX_REPORT_DAYS } from './analytics.errors.js';
+import { ConsoleAnalyticsRepository, type BucketUnit } from './console-analytics.repository.js';
 import type { RevenueFigures, RevenueReport, UsageFigures, UsageReport } from './dto/analytics-responses.js';
 import type { DateRangeQueryDto } from './dto/date-range.dto.js';
 import type { RevenueQueryDto } from './dto/revenue-query.dto.js';
@@ -11,6 +12,11 @@ import type { RevenueQueryDto } from './dto/revenue-query.dto.js';
 const DAY_MS = 86_400_000;
 const DEFAULT_REPORT_DAYS = 30;
 const TOTALS_DAY = 'infinity';
+
+/** Whose data: the calling key's environment (v1), or the console's Live | Test switch. */
+export interface Scope {
+  environment: KeyEnvironment;
+}
 
 const dayNumber = (day: string): number => Date.parse(`${day}T00:00:00Z`) / DAY_MS;
 const dayString = (n: number): string => new Date(n * DAY_MS).toISOString().slice(0, 10);
@@ -53,12 +59,13 @@ function revenueFigures(r: RevenueRow): RevenueFigures {
 export class AnalyticsService {
   constructor(
     private readonly analytics: AnalyticsRepository,
+    private readonly console: ConsoleAnalyticsRepository,
     private readonly clock: Clock,
     private readonly env: Env,
   ) {}
 
-  async usage(principal: Principal, query: DateRangeQueryDto): Promise<UsageReport> {
-    const range = this.rangeOf(query);
+  async usage(principal: Scope, query: DateRangeQueryDto): Promise<UsageReport> {
+    const range = this.dayRange(query);
     const rows = await this.analytics.usageByDay(principal.environment, range);
     const totals = rows.find((r) => r.day === TOTALS_DAY);
     return {
@@ -70,8 +77,8 @@ export class AnalyticsService {
     };
   }
 
-  async revenue(principal: Principal, query: RevenueQueryDto): Promise<RevenueReport> {
-    const range = this.rangeOf(query);
+  async revenue(principal: Scope, query: RevenueQueryDto): Promise<RevenueReport> {
+    const range = this.dayRange(query);
     const currency = query.currency ?? this.env.DEFAULT_CURRENCY.toUpperCase();
     const rows = await this.analytics.revenueByDay(principal.environment, currency, range);
     const totals = rows.find((r) => r.day === TOTALS_DAY);
@@ -85,8 +92,23 @@ export class AnalyticsService {
     };
   }
 
+  /** Distinct charged accounts per week or month of the range (the console's bucketed usage). */
+  uniqueChargedByBucket(environment: KeyEnvironment, range: DayRange, unit: BucketUnit) {
+    return this.console.uniqueChargedByBucket(environment, range, unit);
+  }
+
+  /** The accounts with the most uses over the range. */
+  topAccounts(environment: KeyEnvironment, range: DayRange, limit: number) {
+    return this.console.topAccounts(environment, range, limit);
+  }
+
+  /** Accounts (total, created since), charges since (paid, free): the console's overview cards. */
+  overviewCounts(environment: KeyEnvironment, since: Date) {
+    return this.console.overviewCounts(environment, since);
+  }
+
   /** `end` defaults to today (UTC), `start` to 29 days before `end`; at most 366 days, inclusive. */
-  private rangeOf(query: DateRangeQueryDto): DayRange {
+  dayRange(query: DateRangeQueryDto): DayRange {
     const end = query.end ? dayNumber(query.end) : dayNumber(utcDay(this.clock.now()));
     const start = query.start ? dayNumber(query.start) : end - (DEFAULT_REPORT_DAYS - 1);
     if (start > end) throw new InvalidDateRangeError('end must not be before start');

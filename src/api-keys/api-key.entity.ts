@@ -55,6 +55,10 @@ export class ApiKey {
   @Column({ type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 
+  /** Why an admin revoked it (also in the audit trail). */
+  @Column({ type: 'text', nullable: true })
+  revokedReason: string | null;
+
   @Column({ type: 'integer', nullable: true })
   rateLimitPerMinute: number | null;
 }

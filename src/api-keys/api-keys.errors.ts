@@ -8,7 +8,7 @@ export class ApiKeyNotFoundError extends DomainError {
 }
 
 export class ApiKeyNotRotatableError extends DomainError {
-  readonly code = 'api_key_not_rotatable';
+  readonly code = 'key_not_rotatable';
   constructor(id: string, status: string) {
     super(`API key ${id} is ${status} and cannot be rotated`);
   }

@@ -21,6 +21,48 @@ export interface LastUse {
   ip: string | null;
 }
 
+/** A key as console listings read it: with its creator's email and the key it replaced. */
+export interface ApiKeyListRow {
+  id: string;
+  name: string;
+  description: string | null;
+  environment: ApiKey['environment'];
+  key_prefix: string;
+  permissions: ApiKey['permissions'];
+  status: ApiKey['status'];
+  created_by: string;
+  created_by_email: string | null;
+  created_at: Date;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  last_used_ip: string | null;
+  grace_period_until: Date | null;
+  rotated_to: string | null;
+  rotated_from: string | null;
+  revoked_at: Date | null;
+  rate_limit_per_minute: number | null;
+  position: string;
+}
+
+export interface ApiKeyListQuery {
+  environment?: ApiKey['environment'];
+  status?: ApiKey['status'];
+  search?: string;
+  expiringWithinDays?: number;
+  unusedForDays?: number;
+  after: { createdAt: string; id: string } | null;
+  limit: number;
+  now: Date;
+}
+
+const LIST_COLUMNS = `k.id, k.name, k.description, k.environment, k.key_prefix, k.permissions, k.status, k.created_by,
+  u.email AS created_by_email, k.created_at, k.expires_at, k.last_used_at, k.last_used_ip, k.grace_period_until,
+  k.rotated_to, (SELECT p.id FROM api_keys p WHERE p.rotated_to = k.id LIMIT 1) AS rotated_from, k.revoked_at,
+  k.rate_limit_per_minute, to_char(k.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position`;
+
+/** `%` and `_` typed in a search are literal characters, not wildcards. */
+const likeEscaped = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 /** Channel on which every replica hears that a key changed (revoked, rotated). */
 export const API_KEY_CHANGED_CHANNEL = 'api_key_changed';
 
@@ -58,6 +100,79 @@ export class ApiKeysRepository {
    */
   findByIdForUpdate(id: string, manager: EntityManager): Promise<ApiKey | null> {
     return manager.getRepository(ApiKey).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** Newest first, filtered and keyset-paged in SQL; `limit + 1` rows. */
+  listPage(query: ApiKeyListQuery): Promise<ApiKeyListRow[]> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const add = (sql: (p: string) => string, value: unknown): void => {
+      if (value === undefined || value === null) return;
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
+    add((p) => `k.environment = ${p}`, query.environment);
+    add((p) => `k.status = ${p}`, query.status);
+    if (query.search) {
+      params.push(`%${likeEscaped(query.search.toLowerCase())}%`, `${likeEscaped(query.search)}%`);
+      where.push(`(lower(k.name) LIKE $${params.length - 1} OR k.key_prefix LIKE $${params.length})`);
+    }
+    if (query.expiringWithinDays !== undefined) {
+      add(
+        (p) => `k.expires_at IS NOT NULL AND k.expires_at <= ${p}::timestamptz`,
+        new Date(query.now.getTime() + query.expiringWithinDays * 86_400_000).toISOString(),
+      );
+    }
+    if (query.unusedForDays !== undefined) {
+      add(
+        (p) => `COALESCE(k.last_used_at, k.created_at) <= ${p}::timestamptz`,
+        new Date(query.now.getTime() - query.unusedForDays * 86_400_000).toISOString(),
+      );
+    }
+    if (query.after) {
+      params.push(query.after.createdAt, query.after.id);
+      where.push(`(k.created_at, k.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(query.limit + 1);
+    return this.keys.query(
+      `SELECT ${LIST_COLUMNS} FROM api_keys k LEFT JOIN admin_users u ON u.id = k.created_by
+        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY k.created_at DESC, k.id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  /** The rotation chain through `id` (keys it replaced and keys that replaced it), oldest first. */
+  lineage(id: string): Promise<ApiKeyListRow[]> {
+    return this.keys.query(
+      `WITH RECURSIVE back AS (
+         SELECT id, 0 AS depth FROM api_keys WHERE id = $1
+         UNION ALL SELECT p.id, b.depth - 1 FROM api_keys p JOIN back b ON p.rotated_to = b.id WHERE b.depth > -1000
+       ), fwd AS (
+         SELECT id, rotated_to, 0 AS depth FROM api_keys WHERE id = $1
+         UNION ALL SELECT n.id, n.rotated_to, f.depth + 1 FROM api_keys n JOIN fwd f ON n.id = f.rotated_to WHERE f.depth < 1000
+       ), chain AS (SELECT id, depth FROM back UNION SELECT id, depth FROM fwd)
+       SELECT ${LIST_COLUMNS} FROM chain c JOIN api_keys k ON k.id = c.id LEFT JOIN admin_users u ON u.id = k.created_by
+        ORDER BY c.depth`,
+      [id],
+    );
+  }
+
+  async statusCounts(
+    environment: ApiKey['environment'],
+    now: Date,
+    expiringBefore: Date,
+  ): Promise<{ active: number; rotating: number; revoked: number; expiring: number }> {
+    const rows: Array<Record<string, number>> = await this.keys.query(
+      `SELECT count(*) FILTER (WHERE status = 'active')::int AS active,
+              count(*) FILTER (WHERE status = 'rotating' AND grace_period_until > $2)::int AS rotating,
+              count(*) FILTER (WHERE status = 'revoked' OR (status = 'rotating' AND grace_period_until <= $2))::int AS revoked,
+              count(*) FILTER (WHERE status = 'active' AND expires_at IS NOT NULL AND expires_at > $2 AND expires_at <= $3)::int AS expiring
+         FROM api_keys WHERE environment = $1`,
+      [environment, now.toISOString(), expiringBefore.toISOString()],
+    );
+    const r = rows[0];
+    return { active: r.active, rotating: r.rotating, revoked: r.revoked, expiring: r.expiring };
   }
 
   listAll(): Promise<ApiKey[]> {

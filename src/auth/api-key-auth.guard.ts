@@ -1,9 +1,10 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { ApiKeyVerifier } from '../api-keys/api-key-verifier.js';
-import { MetricsService } from '../common/metrics/metrics.service.js';
+import { MetricsService, outcomeOf } from '../common/metrics/metrics.service.js';
+import { KeyUsageRecorder } from '../key-usage/key-usage.recorder.js';
 import { MissingApiKeyError } from './auth.errors.js';
 import { API_KEY_STRATEGY } from './api-key.strategy.js';
 import { IS_PUBLIC } from './decorators.js';
@@ -16,6 +17,7 @@ export class ApiKeyAuthGuard extends AuthGuard(API_KEY_STRATEGY) {
     private readonly reflector: Reflector,
     private readonly verifier: ApiKeyVerifier,
     private readonly metrics: MetricsService,
+    private readonly usage: KeyUsageRecorder,
   ) {
     super();
   }
@@ -28,13 +30,17 @@ export class ApiKeyAuthGuard extends AuthGuard(API_KEY_STRATEGY) {
 
   override handleRequest<T = Principal>(error: unknown, user: T | false, _info: unknown, context: ExecutionContext): T {
     // The strategy only fails without an error when the header is absent or empty.
+    const req = context.switchToHttp().getRequest<Request>();
     if (error || !user) {
       const failure = error instanceof Error ? error : new MissingApiKeyError();
       this.metrics.authFailure(failure);
+      this.usage.authFailed(outcomeOf(failure), req);
       throw failure;
     }
-    const req = context.switchToHttp().getRequest<Request>();
-    this.verifier.recordUse((user as unknown as Principal).keyId, req.ip ?? null);
+    const keyId = (user as unknown as Principal).keyId;
+    this.verifier.recordUse(keyId, req.ip ?? null);
+    // Counted per key and outcome (ok, 402, 403, 429 …) when the response is sent; flushed in batches.
+    this.usage.trackRequest(keyId, context.switchToHttp().getResponse<Response>());
     return user;
   }
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ApiKeysModule } from '../api-keys/api-keys.module.js';
+import { KeyUsageModule } from '../key-usage/key-usage.module.js';
 import { ApiKeyAuthGuard } from './api-key-auth.guard.js';
 import { ApiKeyStrategy } from './api-key.strategy.js';
 import { CurrentKeyController } from './current-key.controller.js';
@@ -10,7 +11,7 @@ import { PermissionGuard } from './permission.guard.js';
 
 /** Global guards, in order: authenticate the key (Passport strategy), then authorise the route. */
 @Module({
-  imports: [PassportModule, ApiKeysModule],
+  imports: [PassportModule, ApiKeysModule, KeyUsageModule],
   controllers: [CurrentKeyController],
   providers: [
     ApiKeyStrategy,

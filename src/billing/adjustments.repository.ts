@@ -1,14 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import type { AuditActor } from '../audit/audit-actor.js';
+import { ACTOR_COLUMNS, actorParams, actorPlaceholders } from '../audit/audit.repository.js';
 import type { AccountKey } from './accounts.repository.js';
 
-/** Who asked for an adjustment and in which request: written into the audit row it produces. */
-export interface AdjustmentAuthor {
-  apiKeyId: string;
-  apiKeyName: string;
-  requestId: string;
-}
+/** Who asked for an adjustment (operator, API key, CLI) and in which request: written into its audit row. */
+export type AdjustmentAuthor = AuditActor;
 
 export interface AdjustmentRequest {
   /** Signed, non-zero. */
@@ -17,6 +15,8 @@ export interface AdjustmentRequest {
   currency: string | null;
   reason: string;
   idempotencyKey: string;
+  /** Why, in one word (correction, goodwill, …): kept in the audit row. */
+  kind?: string | null;
 }
 
 export interface AdjustmentRow {
@@ -78,16 +78,18 @@ WITH acct AS (
 ), inserted AS (
   INSERT INTO credits (account_id, environment, amount_minor, currency, transaction_type, description,
                        idempotency_key, balance_after, api_key_id)
-  SELECT d.id, $1, $4::bigint, d.currency, 'adjustment', $7, $6, d.balance_after, $8::uuid
+  SELECT d.id, $1, $4::bigint, d.currency, 'adjustment', $7, $6, d.balance_after, $11::uuid
     FROM adjusted d
   RETURNING id, account_id, amount_minor, currency, balance_after, description, idempotency_key, created_at
 ), audit AS (
-  INSERT INTO admin_audit_log (environment, account_id, action, api_key_id, api_key_name, before, after, reason, request_id)
-  SELECT $1, i.account_id, 'adjust_balance', $8::uuid, $9,
+  INSERT INTO admin_audit_log (environment, account_id, resource_type, resource_id, action, before, after, reason,
+                               ${ACTOR_COLUMNS})
+  SELECT $1, i.account_id, 'account', i.account_id::text, 'adjust_balance',
          jsonb_build_object('balance_minor', d.balance_before),
          jsonb_build_object('balance_minor', i.balance_after, 'adjustment_id', i.id,
-                            'amount_minor', i.amount_minor, 'idempotency_key', i.idempotency_key),
-         $7, $10
+                            'amount_minor', i.amount_minor, 'idempotency_key', i.idempotency_key)
+           || CASE WHEN $16::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('kind', $16::text) END,
+         $7, ${actorPlaceholders(8)}
     FROM inserted i JOIN adjusted d ON d.id = i.account_id
   RETURNING id
 )
@@ -112,9 +114,8 @@ export class AdjustmentsRepository {
       req.currency,
       req.idempotencyKey,
       req.reason,
-      author.apiKeyId,
-      author.apiKeyName,
-      author.requestId,
+      ...actorParams(author),
+      req.kind ?? null,
     ]);
     return rows[0];
   }

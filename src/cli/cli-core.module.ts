@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AdminAuthModule } from '../admin-auth/admin-auth.module.js';
 import { AdminUsersModule } from '../admin-users/admin-users.module.js';
 import { ApiKeysModule } from '../api-keys/api-keys.module.js';
 import { DATABASE_TUNING, DatabaseModule, type DatabaseTuning } from '../common/database/database.module.js';
@@ -19,10 +20,18 @@ class CliDatabaseTuningModule {}
 
 /**
  * The services the commands act through: the HTTP app's own modules (config, clock, database,
- * admin users, API keys) and nothing of HTTP — no controllers, guards or filters.
+ * admin users, API keys, operator sign-in state) and nothing of HTTP — no controllers, guards or filters.
  * Built lazily by `CliCore` (cli-core.ts), so `--help` and flag mistakes never touch the database.
  */
 @Module({
-  imports: [AppConfigModule, ClockModule, CliDatabaseTuningModule, DatabaseModule, AdminUsersModule, ApiKeysModule],
+  imports: [
+    AppConfigModule,
+    ClockModule,
+    CliDatabaseTuningModule,
+    DatabaseModule,
+    AdminUsersModule,
+    ApiKeysModule,
+    AdminAuthModule,
+  ],
 })
 export class CliCoreModule {}

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CliCore } from './cli-core.js';
 import { CliSetup } from './cli-setup.js';
+import { AdminCommand, AdminResetMfaCommand, AdminUnlockCommand } from './commands/admin.command.js';
 import { CreateAdminCommand } from './commands/create-admin.command.js';
 import {
   KeyCommand,
@@ -18,6 +19,9 @@ import { MigrateCommand } from './commands/migrate.command.js';
     CliSetup,
     MigrateCommand,
     CreateAdminCommand,
+    AdminCommand,
+    AdminResetMfaCommand,
+    AdminUnlockCommand,
     KeyCommand,
     KeyCreateCommand,
     KeyListCommand,

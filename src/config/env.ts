@@ -145,6 +145,77 @@ export class Env {
   @Min(0)
   @Max(300_000)
   SHUTDOWN_TIMEOUT_MS = 20_000;
+
+  /** Serve the admin console API (`/admin/api`); false answers 404 `console_disabled` there. */
+  @IsBoolean()
+  ADMIN_CONSOLE_ENABLED = true;
+
+  /**
+   * The console's origin (`https://billing.example.com`): non-GET console requests with another
+   * `Origin` are refused, and invitation links point there. Empty: the host each request was sent to.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^/\s?#]+$/, {
+    message: 'ADMIN_CONSOLE_ORIGIN must be an origin like https://billing.example.com',
+  })
+  ADMIN_CONSOLE_ORIGIN?: string = undefined;
+
+  /**
+   * AES-256-GCM key sealing operators' TOTP secrets: 32 bytes as 64 hex characters or base64.
+   * Required in production; elsewhere a fixed development key stands in.
+   */
+  @IsOptional()
+  @Matches(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, {
+    message: 'ADMIN_MFA_ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64 (openssl rand -base64 32)',
+  })
+  ADMIN_MFA_ENCRYPTION_KEY?: string = undefined;
+
+  /** A console session ends after this long without a request. */
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  ADMIN_SESSION_IDLE_TIMEOUT_SECONDS = 900;
+
+  /** A console session ends this long after sign-in, used or not. */
+  @IsInt()
+  @Min(300)
+  @Max(604_800)
+  ADMIN_SESSION_ABSOLUTE_TIMEOUT_SECONDS = 28_800;
+
+  /** Consecutive sign-in failures (password or second factor) that lock an operator. */
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  ADMIN_LOGIN_MAX_FAILURES = 5;
+
+  /** First lock duration; doubles with each further lock until a successful sign-in. */
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  ADMIN_LOCKOUT_BASE_SECONDS = 900;
+
+  /** Longest lock. */
+  @IsInt()
+  @Min(1)
+  @Max(2_592_000)
+  ADMIN_LOCKOUT_MAX_SECONDS = 86_400;
+
+  /** How long a TOTP code entered at sign-in or re-authentication allows the sensitive actions. */
+  @IsInt()
+  @Min(30)
+  @Max(3_600)
+  ADMIN_STEP_UP_WINDOW_SECONDS = 600;
+
+  /** Console balance adjustments whose absolute amount (minor units) is above this need step-up. */
+  @IsInt()
+  @Min(0)
+  ADMIN_ADJUSTMENT_STEP_UP_THRESHOLD_MINOR = 10_000;
+
+  /** Requests per minute per client IP (and replica) on the console's sign-in routes. */
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  ADMIN_AUTH_RATE_LIMIT_PER_MINUTE = 30;
 }
 
 const NUMERIC_KEYS = new Set<string>([
@@ -161,13 +232,27 @@ const NUMERIC_KEYS = new Set<string>([
   'METRICS_PORT',
   'SHUTDOWN_DRAIN_MS',
   'SHUTDOWN_TIMEOUT_MS',
+  'ADMIN_SESSION_IDLE_TIMEOUT_SECONDS',
+  'ADMIN_SESSION_ABSOLUTE_TIMEOUT_SECONDS',
+  'ADMIN_LOGIN_MAX_FAILURES',
+  'ADMIN_LOCKOUT_BASE_SECONDS',
+  'ADMIN_LOCKOUT_MAX_SECONDS',
+  'ADMIN_STEP_UP_WINDOW_SECONDS',
+  'ADMIN_ADJUSTMENT_STEP_UP_THRESHOLD_MINOR',
+  'ADMIN_AUTH_RATE_LIMIT_PER_MINUTE',
 ]);
-const BOOLEAN_KEYS = new Set<string>(['RUN_MIGRATIONS_ON_START', 'METRICS_ENABLED', 'DOCS_ENABLED']);
+const BOOLEAN_KEYS = new Set<string>([
+  'RUN_MIGRATIONS_ON_START',
+  'METRICS_ENABLED',
+  'DOCS_ENABLED',
+  'ADMIN_CONSOLE_ENABLED',
+]);
 /** Never echoed back in a validation error: a malformed secret is still a secret. */
 export const SECRET_KEYS: ReadonlySet<string> = new Set<string>([
   'DATABASE_URL',
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
+  'ADMIN_MFA_ENCRYPTION_KEY',
 ]);
 
 export class InvalidEnvironmentError extends Error {}
@@ -197,6 +282,15 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     throw new InvalidEnvironmentError(
       `Invalid configuration (${errors.length} ${errors.length === 1 ? 'variable' : 'variables'}):\n` +
         `${lines.join('\n')}\n` +
+        'Every setting and its default is documented in .env.example.',
+    );
+  }
+  if (env.NODE_ENV === 'production' && env.ADMIN_CONSOLE_ENABLED && !env.ADMIN_MFA_ENCRYPTION_KEY) {
+    // The development stand-in key is public: operators' TOTP secrets sealed with it would not be secret.
+    throw new InvalidEnvironmentError(
+      'Invalid configuration (1 variable):\n' +
+        '  ADMIN_MFA_ENCRYPTION_KEY=<redacted>: required in production while ADMIN_CONSOLE_ENABLED=true ' +
+        '(32 bytes, e.g. openssl rand -base64 32)\n' +
         'Every setting and its default is documented in .env.example.',
     );
   }

@@ -53,6 +53,8 @@ export class BuiltServer {
       env: {
         PATH: process.env.PATH ?? '',
         NODE_ENV: 'production',
+        // Production refuses to start without it (it seals operators' TOTP secrets).
+        ADMIN_MFA_ENCRYPTION_KEY: 'cd'.repeat(32),
         DATABASE_URL: process.env.TEST_DB_URL!,
         RUN_MIGRATIONS_ON_START: 'false',
         PORT: String(this.port),

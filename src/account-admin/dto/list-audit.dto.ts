@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { ADMIN_ACTIONS, type AdminAction } from '../admin-audit-entry.entity.js';
+import { ADMIN_ACTIONS, type AdminAction } from '../admin-actions.js';
 
 export class ListAuditQueryDto {
   @IsOptional()
@@ -29,12 +29,17 @@ export interface AuditEntryResponse {
   oauth_provider: string;
   external_id: string;
   action: AdminAction;
-  api_key_id: string;
-  api_key_name: string;
+  /** Who: `api_key` (a billing:admin key), `admin_user` (console), `cli` or `system`. */
+  actor_type: string;
+  /** Key name, operator email, `cli` or `system`. */
+  actor_label: string;
+  /** Set when the actor is an API key. */
+  api_key_id: string | null;
+  api_key_name: string | null;
   before: Record<string, unknown>;
   after: Record<string, unknown>;
   reason: string;
-  request_id: string;
+  request_id: string | null;
   created_at: string;
 }
 

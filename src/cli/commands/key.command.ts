@@ -193,11 +193,16 @@ export class KeyRevokeCommand extends BaseCommand {
     super();
   }
 
-  async run([rawId]: string[], options: OutputOptions = {}): Promise<void> {
+  @Option({ flags: '--reason <text>', description: 'Why (kept in the audit trail)' })
+  parseReason(value: string): string {
+    return requireText('--reason', value, 1_000);
+  }
+
+  async run([rawId]: string[], options: OutputOptions & { reason?: string } = {}): Promise<void> {
     const keyId = requireKeyId(rawId);
     const keys = await this.core.get(ApiKeysService);
     const before = await keys.getApiKey(keyId);
-    const key = await keys.revokeApiKey(keyId);
+    const key = await keys.revokeApiKey(keyId, { reason: options.reason });
     if (options.json) return writeJson(keyJson(key));
     writeOut(
       before.status === 'revoked'

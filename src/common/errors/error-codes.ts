@@ -27,7 +27,7 @@ export type ErrorCode =
   | 'balance_limit_exceeded'
   // API keys and operators
   | 'api_key_not_found'
-  | 'api_key_not_rotatable'
+  | 'key_not_rotatable'
   | 'admin_user_not_found'
   | 'admin_user_exists'
   | 'invalid_permission'
@@ -41,7 +41,26 @@ export type ErrorCode =
   // Account administration
   | 'account_status_unchanged'
   | 'account_closed_final'
-  | 'adjustment_exists';
+  | 'adjustment_exists'
+  // Admin console (docs/admin-console-api.md)
+  | 'admin_unauthenticated'
+  | 'admin_forbidden'
+  | 'csrf_failed'
+  | 'reauth_required'
+  | 'invalid_credentials'
+  | 'account_locked'
+  | 'too_many_requests'
+  | 'invalid_mfa_code'
+  | 'mfa_not_enrolled'
+  | 'mfa_already_enrolled'
+  | 'mfa_enrollment_not_started'
+  | 'invalid_setup_token'
+  | 'weak_password'
+  | 'last_super_admin'
+  | 'session_not_found'
+  | 'console_disabled'
+  | 'never_expiring_key_forbidden'
+  | 'confirmation_mismatch';
 
 /** The HTTP status of each code. */
 export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
@@ -64,7 +83,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   idempotency_conflict: 422,
   balance_limit_exceeded: 422,
   api_key_not_found: 404,
-  api_key_not_rotatable: 409,
+  key_not_rotatable: 409,
   admin_user_not_found: 404,
   admin_user_exists: 409,
   invalid_permission: 422,
@@ -77,4 +96,22 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   account_status_unchanged: 409,
   account_closed_final: 409,
   adjustment_exists: 409,
+  admin_unauthenticated: 401,
+  admin_forbidden: 403,
+  csrf_failed: 403,
+  reauth_required: 403,
+  invalid_credentials: 401,
+  account_locked: 429,
+  too_many_requests: 429,
+  invalid_mfa_code: 401,
+  mfa_not_enrolled: 409,
+  mfa_already_enrolled: 409,
+  mfa_enrollment_not_started: 409,
+  invalid_setup_token: 401,
+  weak_password: 422,
+  last_super_admin: 409,
+  session_not_found: 404,
+  console_disabled: 404,
+  never_expiring_key_forbidden: 403,
+  confirmation_mismatch: 422,
 };
