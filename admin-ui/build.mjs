@@ -2,7 +2,7 @@
 // an index.html that names them. Run by `npm run build` after `nest build` (which empties dist/).
 // No inline script or style anywhere: the console's CSP is `default-src 'self'`.
 import { build } from 'esbuild';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,4 +32,5 @@ const css = outputs.find((file) => file.endsWith('.css'));
 if (!js || !css) throw new Error(`admin-ui build: expected one .js and one .css output, got ${outputs.join(', ')}`);
 const template = await readFile(join(root, 'index.html'), 'utf8');
 await writeFile(join(outdir, 'index.html'), template.replace('{{css}}', css).replace('{{js}}', js));
+await copyFile(join(root, 'favicon.svg'), join(outdir, 'assets', 'favicon.svg'));
 console.log(`admin-ui: dist/admin-ui/assets/${js}, ${css}`);
