@@ -462,7 +462,7 @@ describeInBrowser('admin console in Chromium', () => {
     await page.click('[data-testid=adjust-balance]');
     await page.waitForSelector('[data-testid=adjust-dialog]');
     await page.fill('#adjust-amount', '-5.00');
-    await page.fill('#adjust-reason', 'Testing a debit');
+    await page.fill('#adjust-reason', 'Refund of a failed run');
     await page.waitForSelector('[data-testid=adjust-preview][role=alert]');
     expect(await page.textContent('[data-testid=adjust-preview]')).toContain('below zero');
     expect(await page.isDisabled('[data-testid=adjust-submit]')).toBe(true);

@@ -60,6 +60,7 @@ export function AccountDetailPage(props: { id: string }) {
     setDone(message);
     detail.reload();
     ledger.reload();
+    checks.reload();
   };
 
   return (
