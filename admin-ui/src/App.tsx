@@ -6,7 +6,7 @@ import { Layout } from './components/Layout.js';
 import { StepUpDialog } from './components/StepUpDialog.js';
 import { Loading } from './components/ui.js';
 import { ApiError } from './lib/errors.js';
-import { safeNextPath } from './lib/navigation.js';
+import { safeNextPath, setupToken } from './lib/navigation.js';
 import { AccountDetailPage } from './pages/AccountDetailPage.js';
 import { AccountsPage } from './pages/AccountsPage.js';
 import { AdminUsersPage } from './pages/AdminUsersPage.js';
@@ -116,7 +116,7 @@ export function App(): JSX.Element {
   if (me === undefined) return <Loading />;
 
   if (!session) {
-    if (location.path === '/setup') return <SetupPage token={location.query.get('token') ?? ''} onSignedIn={signIn} />;
+    if (location.path === '/setup') return <SetupPage token={setupToken(window.location.hash)} onSignedIn={signIn} />;
     return (
       <LoginPage
         expired={expired}

@@ -53,17 +53,17 @@ export class AdminSessionGuard implements CanActivate {
       throw new AdminUnauthenticatedError('API keys are not accepted on the admin API: sign in to the console');
     }
     const unsafe = !SAFE_METHODS.has(req.method);
-    if (unsafe) {
-      const crossSite = this.crossSiteReason(req);
-      if (crossSite) {
-        await this.auth.auditDenied(null, origin, 'access.csrf_failed', {
-          path: req.path,
-          method: req.method,
-          cause: crossSite,
-        });
-        throw new CsrfFailedError(`Cross-site request refused (${crossSite})`);
-      }
-    }
+    const crossSite = unsafe ? this.crossSiteReason(req) : null;
+    const refuseCrossSite = async (ctx: AdminContext | null): Promise<never> => {
+      await this.auth.auditDenied(ctx, origin, 'access.csrf_failed', {
+        path: req.path,
+        method: req.method,
+        cause: crossSite,
+      });
+      throw new CsrfFailedError(`Cross-site request refused (${crossSite})`);
+    };
+    // Sign-in routes have no session to name in the audit row: refused before anything else.
+    if (crossSite && access.kind !== 'session') await refuseCrossSite(null);
     if (this.reflector.getAllAndOverride<boolean>(AUTH_THROTTLED, targets))
       await this.throttle.consume(origin.ip ?? '');
     if (access.kind === 'public') return true;
@@ -83,6 +83,8 @@ export class AdminSessionGuard implements CanActivate {
     req.adminContext = ctx;
     if (access.kind === 'pending') return true;
 
+    // Refused only now, so the audit row names the operator whose session a foreign site tried to use.
+    if (crossSite) await refuseCrossSite(ctx);
     const denied = (action: string, detail: Record<string, unknown>) =>
       this.auth.auditDenied(ctx, origin, action, { path: req.path, method: req.method, ...detail });
     if (unsafe) {

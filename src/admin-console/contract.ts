@@ -593,6 +593,11 @@ export interface InviteAdminRequest {
 }
 export interface InviteAdminResponse {
   user: AdminUserSummary;
+  /**
+   * `<origin>/admin/setup#token=<token>`: the token is in the URL *fragment* (never sent to a
+   * server, so never in an access log or proxy log). The setup page reads it from
+   * `location.hash` and posts it to `POST /auth/setup`.
+   */
   setup_url: string;
   setup_expires_at: string;
 }

@@ -1,7 +1,7 @@
 import { DEFAULT_EXPIRY, DEFAULT_GRACE_SECONDS, expiryChoices, expiryDays, GRACE_CHOICES } from './choices.js';
 import { checkRange, lastDays, bucketLabel } from './dates.js';
 import { can } from './roles.js';
-import { safeNextPath } from './navigation.js';
+import { safeNextPath, setupToken } from './navigation.js';
 
 describe('key dialog choices', () => {
   it('offers the rotation grace periods of the design, 24 h by default', () => {
@@ -75,5 +75,11 @@ describe('roles and navigation', () => {
     expect(safeNextPath('/\\evil.example')).toBe('/');
     expect(safeNextPath('https://evil.example/')).toBe('/');
     expect(safeNextPath('/login?next=/keys')).toBe('/');
+  });
+
+  it('reads the invitation token from the URL fragment', () => {
+    expect(setupToken('#token=abc-123_x')).toBe('abc-123_x');
+    expect(setupToken('')).toBe('');
+    expect(setupToken('#other=1')).toBe('');
   });
 });

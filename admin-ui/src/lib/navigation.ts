@@ -7,3 +7,11 @@ export function safeNextPath(next: string | null | undefined): string {
   if (next.startsWith('/login') || next.startsWith('/setup')) return '/';
   return next;
 }
+
+/**
+ * The token of an invitation link `…/admin/setup#token=…`. It travels in the fragment, which the
+ * browser never sends to a server (so it is in no access log); the page posts it to /auth/setup.
+ */
+export function setupToken(hash: string): string {
+  return new URLSearchParams(hash.replace(/^#/, '')).get('token') ?? '';
+}
