@@ -644,6 +644,48 @@ describeInBrowser('admin console in Chromium', () => {
     await page.click('[data-testid=env-live]');
   });
 
+  it('invites an operator: the one-time setup link sets a password, enrols MFA and signs in', async () => {
+    const email = `invited-${run}@example.com`;
+    await page.goto('/admin/admin-users');
+    await page.click('button:has-text("Invite operator")');
+    await page.fill('#invite-email', email);
+    await page.fill('#invite-name', 'Ivy Invited');
+    await page.check('[data-testid=invite-dialog] input[name=role] >> nth=1'); // admin
+    await page.click('[data-testid=invite-dialog] button[type=submit]');
+    await stepUpIfAsked(page, superAdmin, '[data-testid=setup-link]');
+    const setupUrl = (await page.textContent('[data-testid=setup-link]'))!.trim();
+    expect(setupUrl).toMatch(/\/admin\/setup#token=/);
+    await page.waitForSelector(`[data-testid=admin-users-table] tr:has-text("${email}")`);
+
+    const { context: invitedContext, page: p } = await newPage();
+    await p.goto(setupUrl);
+    await p.waitForSelector('[data-testid=setup]');
+    await p.fill('#setup-password', 'a long invited password');
+    await p.fill('#setup-repeat', 'a long invited password');
+    await p.click('[data-testid=setup] button[type=submit]');
+    await p.waitForSelector('[data-testid=totp-secret]');
+    expect(p.url()).not.toContain('token=');
+    const auth = new Authenticator((await p.textContent('[data-testid=totp-secret]'))!.trim());
+    await p.fill('#enrol-code', await auth.code());
+    await p.click('button:has-text("Confirm and enable")');
+    await p.waitForSelector('[data-testid=recovery-codes]');
+    await p.check('text=I have stored these recovery codes');
+    await p.click('button:has-text("Continue to the console")');
+    await p.waitForSelector('[data-testid=current-user]');
+    expect(await p.textContent('[data-testid=current-role]')).toBe('Admin');
+    await invitedContext.close();
+
+    // The link works once.
+    const { context: again, page: q } = await newPage();
+    await q.goto(setupUrl);
+    await q.fill('#setup-password', 'another long password');
+    await q.fill('#setup-repeat', 'another long password');
+    await q.click('[data-testid=setup] button[type=submit]');
+    await q.waitForSelector('[data-testid=setup] [role=alert]');
+    expect(await q.isVisible('[data-testid=totp-secret]')).toBe(false);
+    await again.close();
+  });
+
   it('returns to the login page when the session expires, then back where the operator was', async () => {
     await page.goto('/admin/accounts?status=suspended');
     await page.waitForSelector('[data-testid=accounts-table], .empty-state');

@@ -246,7 +246,9 @@ export function AdminUsersPage() {
             until <Time iso={invitation.setup_expires_at} />.
           </div>
           <div class="secret-row">
-            <code class="mono">{invitation.setup_url}</code>
+            <code class="mono" data-testid="setup-link">
+              {invitation.setup_url}
+            </code>
             <CopyButton text={invitation.setup_url} label="Copy link" />
             <button type="button" class="button small ghost" onClick={() => setInvitation(null)}>
               Dismiss
