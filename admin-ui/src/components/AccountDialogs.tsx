@@ -66,7 +66,10 @@ export function StatusChangeDialog(props: {
             rows={3}
             value={reason}
             data-autofocus
-            onInput={(e) => setReason(e.currentTarget.value)}
+            onInput={(e) => {
+              setReason(e.currentTarget.value);
+              setError(null);
+            }}
           />
         </Field>
         <div class="form-actions">
@@ -148,7 +151,10 @@ export function AdjustBalanceDialog(props: {
             placeholder="e.g. 5.00 or -2.50"
             value={amount}
             data-autofocus
-            onInput={(e) => setAmount(e.currentTarget.value)}
+            onInput={(e) => {
+              setAmount(e.currentTarget.value);
+              setErrors({ ...errors, amount: null });
+            }}
           />
         </Field>
         {preview ? (
@@ -186,7 +192,10 @@ export function AdjustBalanceDialog(props: {
             class="input"
             rows={2}
             value={reason}
-            onInput={(e) => setReason(e.currentTarget.value)}
+            onInput={(e) => {
+              setReason(e.currentTarget.value);
+              setErrors({ ...errors, reason: null });
+            }}
           />
         </Field>
         <div class="muted small">
@@ -248,7 +257,10 @@ export function CloseAccountDialog(props: { account: AccountDetail; onClose: () 
             rows={2}
             value={reason}
             data-autofocus
-            onInput={(e) => setReason(e.currentTarget.value)}
+            onInput={(e) => {
+              setReason(e.currentTarget.value);
+              setErrors({ ...errors, reason: null });
+            }}
           />
         </Field>
         <Field
@@ -261,7 +273,10 @@ export function CloseAccountDialog(props: { account: AccountDetail; onClose: () 
             class="input"
             value={typed}
             autoComplete="off"
-            onInput={(e) => setTyped(e.currentTarget.value)}
+            onInput={(e) => {
+              setTyped(e.currentTarget.value);
+              setErrors({ ...errors, confirm: null });
+            }}
           />
         </Field>
         <div class="form-actions">

@@ -461,7 +461,10 @@ export function RevokeKeyDialog(props: {
             rows={3}
             value={reason}
             data-autofocus
-            onInput={(e) => setReason(e.currentTarget.value)}
+            onInput={(e) => {
+              setReason(e.currentTarget.value);
+              setError(null);
+            }}
           />
         </Field>
         <div class="form-actions">
