@@ -124,6 +124,8 @@ describe('admin console: switches and limits', () => {
       expect((await request(t.http).get('/admin/api/auth/me')).status).toBe(401);
     } finally {
       await t.close();
+      // Overrides stay in process.env for the next suites of this worker: back to the default.
+      process.env.ADMIN_AUTH_RATE_LIMIT_PER_MINUTE = '30';
     }
   });
 

@@ -55,6 +55,11 @@ export class AdminAuthService {
     private readonly env: Env,
   ) {
     this.box = new SecretBox(mfaEncryptionKey(env));
+    if (!env.ADMIN_MFA_ENCRYPTION_KEY && env.NODE_ENV === 'development') {
+      this.logger.warn(
+        'ADMIN_MFA_ENCRYPTION_KEY is not set: TOTP secrets are sealed with the public development key (never do this in production)',
+      );
+    }
   }
 
   get idleSeconds(): number {
