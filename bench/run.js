@@ -363,6 +363,8 @@ async function main() {
       PORT: String(servicePort),
       HOST: '127.0.0.1',
       NODE_ENV: 'production',
+      // Production requires the key that seals operators' TOTP secrets (the console is not benched).
+      ADMIN_MFA_ENCRYPTION_KEY: process.env.ADMIN_MFA_ENCRYPTION_KEY || 'be'.repeat(32),
     });
     const startMs = await waitReady(service, servicePort);
     log(`service ready in ${startMs.toFixed(0)} ms (spawn to first 200 on GET /)`);

@@ -14,6 +14,7 @@ import { DatabaseModule } from './common/database/database.module.js';
 import { LifecycleModule } from './common/lifecycle/graceful-shutdown.js';
 import { LoggingModule } from './common/logging/logging.module.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
+import { RedisModule } from './common/redis/redis.module.js';
 import { ClockModule } from './common/time/clock.module.js';
 import { AppConfigModule } from './config/config.module.js';
 import { OperationsModule } from './operations/operations.module.js';
@@ -27,6 +28,7 @@ import { PurchasesModule } from './purchases/purchases.module.js';
     LifecycleModule,
     ClockModule,
     DatabaseModule,
+    RedisModule,
     AdminUsersModule,
     AuditModule,
     KeyUsageModule,

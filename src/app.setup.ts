@@ -8,6 +8,7 @@ import { setupOpenApi } from './openapi.setup.js';
 import { deferredJsonBodyParser, deferredRawBodyParser } from './common/validation/deferred-json-body.js';
 import { RequestValidationPipe } from './common/validation/request-validation.pipe.js';
 import { STRIPE_WEBHOOK_PATH } from './purchases/stripe-webhook.controller.js';
+import { Env, trustProxySetting } from './config/env.js';
 
 /** Everything about the HTTP app that is not a module: shared by main.ts and the e2e tests. */
 export function configureApp(app: INestApplication): INestApplication {
@@ -15,6 +16,8 @@ export function configureApp(app: INestApplication): INestApplication {
   const express = app.getHttpAdapter().getInstance() as { set(name: string, value: unknown): void };
   express.set('etag', false);
   express.set('x-powered-by', false);
+  // Which proxies' X-Forwarded-For decides req.ip (the failed-auth throttle counts per address).
+  express.set('trust proxy', trustProxySetting(app.get(Env).TRUST_PROXY));
   app.use(app.get(RequestLogger).middleware);
   app.use(app.get(MetricsService).httpMiddleware);
   app.use(app.get(GracefulShutdown).middleware);

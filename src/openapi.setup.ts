@@ -84,6 +84,11 @@ export function annotatePermissions(document: OpenAPIObject, access: Map<string,
           .join('\n\n');
         op.responses['401'] ??= { description: 'Missing, invalid, expired or revoked API key' };
         op.responses['403'] ??= { description: `The key lacks \`${rule.permission}\`` };
+        op.responses['429'] ??= {
+          description:
+            'The key is past its `rate_limit_per_minute`, or this address past the failed-authentication limit; ' +
+            'retry after `Retry-After` seconds',
+        };
       } else {
         ext[PERMISSION_EXTENSION] = 'refused';
         op.description = ['Declares no permission: always refused (403).', op.description].filter(Boolean).join('\n\n');

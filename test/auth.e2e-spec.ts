@@ -209,6 +209,8 @@ describe('per-key rate limit', () => {
     expect(res.body).toEqual({
       detail: 'Rate limit exceeded: 3 requests per minute for this API key',
       code: 'rate_limited',
+      limit_per_minute: 3,
+      retry_after_seconds: Number(res.headers['retry-after']),
     });
     // When the minute's window frees a request: between 1 and 60 seconds from now.
     const retryAfter = Number(res.headers['retry-after']);

@@ -195,6 +195,7 @@ describe('operator CLI (node dist/cli)', () => {
         'Name:        Production Agent',
         'Environment: test',
         'Permissions: billing:read, billing:write',
+        'Expires:     (\\S+) \\(default lifetime: 90 days, API_KEY_DEFAULT_EXPIRY_DAYS\\)',
         '',
         'API Key \\(SAVE THIS - shown only once\\):',
         `  (${KEY})`,
@@ -204,8 +205,9 @@ describe('operator CLI (node dist/cli)', () => {
       ].join('\\n'),
     ).exec(out);
     expect(block).not.toBeNull();
-    const [, keyId, plaintext] = block!;
+    const [, keyId, expires, plaintext] = block!;
     expect(plaintext.startsWith('cbk_test_')).toBe(true);
+    expect(Math.abs(Date.parse(expires) - Date.now() - 90 * 86_400_000)).toBeLessThan(60_000);
     const [row] = await t.db.query('SELECT key_hash, key_prefix, description FROM api_keys WHERE id = $1', [keyId]);
     expect(row.key_hash).not.toContain(plaintext);
     expect(plaintext.startsWith(row.key_prefix)).toBe(true);
@@ -263,6 +265,7 @@ describe('operator CLI (node dist/cli)', () => {
       environment: 'test',
       status: 'active',
       permissions: ['billing:read', 'analytics:read'],
+      lifetime: { source: 'requested', days: 1 },
     });
     expect(
       Math.abs(Date.parse(String((key as Record<string, unknown>).expires_at)) - Date.now() - 86_400_000),
@@ -279,7 +282,8 @@ describe('operator CLI (node dist/cli)', () => {
     const out = await ok(['key', 'rotate', old.key_id]);
     const match = new RegExp(
       `^${RULE}\\n⚠️  API KEY ROTATED - SAVE THE NEW KEY NOW!\\n${RULE}\\nKey ID:      (${UUID})\\nName:        CLI Agent\\n` +
-        `Environment: test\\nPermissions: billing:read, billing:write\\n\\nAPI Key \\(SAVE THIS - shown only once\\):\\n  (${KEY})\\n` +
+        `Environment: test\\nPermissions: billing:read, billing:write\\n` +
+        `Expires:     \\S+ \\(90 days, like the key it replaces\\)\\n\\nAPI Key \\(SAVE THIS - shown only once\\):\\n  (${KEY})\\n` +
         `${RULE}\\n\\n⚠️  Store this key securely. You will not be able to see it again!\\n\\n` +
         `Old key ${old.key_id} keeps working until (\\S+) \\(grace period 24 h\\), then is revoked\\.\\n$`,
     ).exec(out);
@@ -359,5 +363,86 @@ describe('operator CLI (node dist/cli)', () => {
     );
     expect(table).not.toContain(key.plaintext_key);
     expect(unused.map((k) => k.key_id)).not.toContain(key.key_id);
+  });
+  it('key create --rate-limit-per-minute and --expires-in-days never; key update applies on the running app at once', async () => {
+    const help = await ok(['key', 'create', '--help']);
+    expect(help).toContain('--rate-limit-per-minute <n>');
+    expect(help).toMatch(
+      /--expires-in-days <days\|never>\s+Expire the key after N days, or "never"\s+\(default:\s+API_KEY_DEFAULT_EXPIRY_DAYS/,
+    );
+    const forever = await ok([
+      'key',
+      'create',
+      '--name',
+      'Forever',
+      '--created-by',
+      adminEmail,
+      '--env',
+      'test',
+      '--expires-in-days',
+      'never',
+    ]);
+    expect(forever).toContain('\nExpires:     never (requested)\n');
+
+    const key = await createKey('--env', 'test', '--rate-limit-per-minute', '2');
+    expect(key).toMatchObject({ rate_limit_per_minute: 2, lifetime: { source: 'default', days: 90 } });
+    expect([(await check(key.plaintext_key)).status, (await check(key.plaintext_key)).status]).toEqual([200, 200]);
+    expect((await check(key.plaintext_key)).status).toBe(429);
+
+    const out = await ok([
+      'key',
+      'update',
+      key.key_id,
+      '--rate-limit-per-minute',
+      '10',
+      '--name',
+      'Renamed Agent',
+      '--expires-in-days',
+      '30',
+    ]);
+    expect(out).toMatch(
+      new RegExp(
+        `^✅ API key updated: ${key.key_id} \\(Renamed Agent\\)\\n` +
+          '   Name: +CLI Agent → Renamed Agent\\n' +
+          '   Description: +- \\(unchanged\\)\\n' +
+          '   Rate limit: +2/min → 10/min\\n' +
+          '   Expires: +\\S+ → \\S+\\n$',
+      ),
+    );
+    // The app (another process) hears the change by NOTIFY and applies the new limit at once.
+    const deadline = Date.now() + 2_000;
+    let res = await check(key.plaintext_key);
+    while (res.status !== 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      res = await check(key.plaintext_key);
+    }
+    expect(res.status).toBe(200);
+    const listed = await json<{
+      name: string;
+      rate_limit_per_minute: number;
+      expires_at: string;
+      previous: { name: string };
+    }>(['key', 'update', key.key_id, '--rate-limit-per-minute', 'none']);
+    expect(listed).toMatchObject({
+      name: 'Renamed Agent',
+      rate_limit_per_minute: null,
+      previous: { name: 'Renamed Agent' },
+    });
+    expect(Math.abs(Date.parse(listed.expires_at) - Date.now() - 30 * 86_400_000)).toBeLessThan(60_000);
+
+    const unknown = crypto.randomUUID();
+    expect(
+      await Promise.all([
+        fails(['key', 'update', key.key_id]),
+        fails(['key', 'update', unknown, '--name', 'x']),
+        fails(['key', 'update', key.key_id, '--rate-limit-per-minute', '0']),
+        fails(['key', 'create', '--name', 'x', '--created-by', adminEmail, '--expires-in-days', 'soon']),
+      ]),
+    ).toEqual([
+      'error: Nothing to change: pass --name, --description, --rate-limit-per-minute or --expires-in-days',
+      `error: API key not found: ${unknown}`,
+      'error: Invalid value for --rate-limit-per-minute: "0" (expected a whole number from 1 to 1000000)',
+      'error: Invalid value for --expires-in-days: "soon" (expected a whole number of days from 1 to 36500, or never)',
+    ]);
   });
 });

@@ -1,7 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validate as lintDockerfile } from 'dockerfile-utils';
+import { parser as promql } from '@prometheus-io/lezer-promql';
 import { parseAllDocuments } from 'yaml';
+import type { ApiKeysService } from '../src/api-keys/api-keys.service.js';
+import { ApiKeyExpiryMetrics } from '../src/auth/api-key-expiry.metrics.js';
+import { AuthFailureThrottle } from '../src/auth/auth-failure-throttle.js';
+import { KeyRateLimiter } from '../src/auth/key-rate-limiter.js';
+import { RateLimiters } from '../src/auth/rate-limiters.js';
+import { MetricsService } from '../src/common/metrics/metrics.service.js';
+import { RedisConnection } from '../src/common/redis/redis-connection.js';
 import { Env, SECRET_KEYS, validateEnv } from '../src/config/env.js';
 
 /**
@@ -47,10 +55,11 @@ describe('deploy/ manifests', () => {
   it('validate against the Kubernetes schemas', async () => {
     expect(manifests.length).toBeGreaterThanOrEqual(9);
     for (const { file, obj } of manifests) {
-      const mod = (await import(`kubernetes-models/${obj.apiVersion}/${obj.kind}`)) as Record<
-        string,
-        new (o: Obj) => { validate(): void }
-      >;
+      // Prometheus Operator resources (the optional alert rules) have models of their own.
+      const models = (obj.apiVersion as string).startsWith('monitoring.coreos.com/')
+        ? `@kubernetes-models/prometheus-operator/${obj.apiVersion}`
+        : `kubernetes-models/${obj.apiVersion}/${obj.kind}`;
+      const mod = (await import(models)) as Record<string, new (o: Obj) => { validate(): void }>;
       const Model = mod[obj.kind];
       expect([file, typeof Model]).toEqual([file, 'function']);
       try {
@@ -129,8 +138,10 @@ describe('deploy/ manifests', () => {
     const env = validateConfigMap(config.data);
     expect(env.RUN_MIGRATIONS_ON_START).toBe(false);
     expect(env.METRICS_PORT).toBe(9464);
-    for (const workload of [find('Deployment'), find('Job')]) {
-      const c = workload.spec.template.spec.containers[0];
+    const rotateDue = find('CronJob').spec.jobTemplate.spec.template.spec.initContainers[0];
+    for (const c of [find('Deployment'), find('Job')]
+      .map((w) => w.spec.template.spec.containers[0])
+      .concat(rotateDue)) {
       expect(c.envFrom).toContainEqual({ configMapRef: { name: config.metadata.name } });
       const fromSecret = (c.env as Obj[]).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.name);
       for (const key of settings) {
@@ -167,6 +178,68 @@ describe('deploy/ manifests', () => {
     expect(job.spec.backoffLimit).toBeGreaterThan(0);
   });
 
+  it('rotate-due CronJob (an example, not applied): same image, keys only in memory, least privilege', () => {
+    const cron = find('CronJob');
+    const [k] = load(join(DEPLOY, 'kustomization.yaml'));
+    expect(k.resources).not.toContain('jobs/rotate-due.cronjob.yaml');
+    expect(cron.spec.concurrencyPolicy).toBe('Forbid');
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    expect(pod.restartPolicy).toBe('Never');
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    const [rotate, toSecrets] = pod.initContainers;
+    const image = k.images[0];
+    for (const c of [rotate, toSecrets]) expect(c.image).toBe(`${image.newName}:${image.newTag}`);
+    expect(rotate.args[0]).toMatch(
+      /^node dist\/cli key rotate-due --within-days \d+ --grace-period-hours \d+ --json > \/handoff\//,
+    );
+    const handoff = pod.volumes.find((v: Obj) => v.name === 'handoff');
+    expect(handoff.emptyDir.medium).toBe('Memory');
+    for (const c of [...pod.initContainers, ...pod.containers]) {
+      expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    }
+    // The kubectl step may write Secrets and restart Deployments in the agents' namespace, nothing else.
+    const role = find('Role');
+    expect(role.rules.flatMap((r: Obj) => r.resources).sort()).toEqual(['deployments', 'secrets']);
+    expect(role.rules.flatMap((r: Obj) => r.verbs)).not.toContain('delete');
+    expect(find('RoleBinding').subjects[0].name).toBe(pod.serviceAccountName);
+  });
+
+  it('PrometheusRule (optional): valid PromQL naming only metrics the service exports, every required alert', () => {
+    const rule = find('PrometheusRule');
+    const [k] = load(join(DEPLOY, 'kustomization.yaml'));
+    expect(k.resources).not.toContain('monitoring/prometheusrule.yaml');
+    const exported = exportedMetricNames();
+    const alerts = (rule.spec.groups as Obj[]).flatMap((g) => g.rules as Obj[]);
+    for (const alert of alerts) {
+      const tree = promql.parse(alert.expr);
+      const errors: number[] = [];
+      const names: string[] = [];
+      tree.iterate({
+        enter(node) {
+          if (node.type.isError) errors.push(node.from);
+          if (node.name === 'VectorSelector') {
+            const id = node.node.getChild('Identifier');
+            if (id) names.push((alert.expr as string).slice(id.from, id.to));
+          }
+        },
+      });
+      expect([alert.alert, errors]).toEqual([alert.alert, []]);
+      expect(names.length).toBeGreaterThan(0);
+      for (const name of names) expect([alert.alert, name, exported.has(name)]).toEqual([alert.alert, name, true]);
+      expect(alert.labels.severity).toEqual(expect.any(String));
+      expect(alert.annotations.summary).toEqual(expect.any(String));
+    }
+    expect(alerts.map((a) => a.alert).sort()).toEqual([
+      'CirisBillingApiKeyRateLimited',
+      'CirisBillingApiKeysExpiringSoon',
+      'CirisBillingClientsThrottled',
+      'CirisBillingFailedAuthSpike',
+      'CirisBillingHigh5xxRate',
+      'CirisBillingReadinessFailing',
+      'CirisBillingRedisUnreachable',
+    ]);
+  });
+
   it('Service, PodDisruptionBudget, HPA and NetworkPolicy select the API pods', () => {
     const podLabels = find('Deployment').spec.template.metadata.labels;
     const selects = (selector: Obj) => Object.entries(selector).every(([k, v]) => podLabels[k] === v);
@@ -188,6 +261,19 @@ describe('deploy/ manifests', () => {
     ]);
   });
 });
+
+/** Every series name the service registers (with Redis configured; nothing connects). */
+function exportedMetricNames(): Set<string> {
+  const env = validateEnv({ DATABASE_URL: 'postgres://u:p@db:5432/billing', REDIS_URL: 'redis://127.0.0.1:1' });
+  const metrics = new MetricsService();
+  const redis = new RedisConnection(env, metrics);
+  const limiters = new RateLimiters(redis, metrics);
+  new KeyRateLimiter(limiters, metrics);
+  new AuthFailureThrottle(env, limiters, redis, metrics);
+  new ApiKeyExpiryMetrics({} as ApiKeysService, env, metrics);
+  redis.client?.disconnect();
+  return new Set(metrics.registry.getMetricsAsArray().map((m) => (m as unknown as { name: string }).name));
+}
 
 /** The ConfigMap's values are what the service would boot with: run them through the real validation. */
 function validateConfigMap(data: Record<string, string>): Env {

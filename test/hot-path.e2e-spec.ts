@@ -38,6 +38,11 @@ describe('hot paths', () => {
       environment: 'live',
       permissions: ['billing:read', 'billing:write'],
       rate_limit_per_minute: null,
+      status: 'active',
+      expires_at: expect.any(String),
+      grace_period_until: null,
+      stops_working_at: res.body.expires_at,
+      expires_soon: false,
     });
     const anonymous = await request(t.http).get('/v1/billing/key');
     expect(anonymous.status).toBe(401);

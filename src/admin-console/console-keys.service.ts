@@ -107,14 +107,14 @@ export class ConsoleKeysService {
   }
 
   async create(ctx: AdminContext, dto: CreateKeyDto): Promise<CreateKeyResponse> {
-    const expiresAt = this.expiryOf(ctx, dto);
+    const expiry = this.expiryOf(ctx, dto);
     if (dto.environment === 'live') await this.auth.requireStepUp(ctx, 'key.create');
     const created = await this.keys.createApiKey({
       name: dto.name,
       description: dto.description ?? null,
       environment: dto.environment,
       permissions: dto.permissions,
-      expiresAt,
+      ...expiry,
       rateLimitPerMinute: dto.rate_limit_per_minute ?? null,
       createdBy: ctx.session.admin_user_id,
       actor: actorOf(ctx),
@@ -170,14 +170,16 @@ export class ConsoleKeysService {
     return this.usage.totalsByKey(keyIds, new Date(this.clock.now().getTime() - 7 * DAY_MS));
   }
 
-  /** `expires_at`, else `expires_in_days` (null: never, super_admin only), else 90 days. */
-  private expiryOf(ctx: AdminContext, dto: CreateKeyDto): Date | null {
-    if (dto.expires_at !== undefined) return this.futureDate(dto.expires_at, 'expires_at');
-    if (dto.expires_in_days === null) {
-      if (!hasRole(ctx.session.role, 'super_admin')) throw new NeverExpiringKeyForbiddenError();
-      return null;
+  /**
+   * `expires_at`, else `expires_in_days` (null: never, super_admin only), else 90 days — within
+   * the service's key lifetime policy (API_KEY_MAX_EXPIRY_DAYS), which the key service enforces.
+   */
+  private expiryOf(ctx: AdminContext, dto: CreateKeyDto): { expiresAt: Date } | { expiresInDays: number | null } {
+    if (dto.expires_at !== undefined) return { expiresAt: this.futureDate(dto.expires_at, 'expires_at') };
+    if (dto.expires_in_days === null && !hasRole(ctx.session.role, 'super_admin')) {
+      throw new NeverExpiringKeyForbiddenError();
     }
-    return new Date(this.clock.now().getTime() + (dto.expires_in_days ?? DEFAULT_KEY_EXPIRY_DAYS) * DAY_MS);
+    return { expiresInDays: dto.expires_in_days === undefined ? DEFAULT_KEY_EXPIRY_DAYS : dto.expires_in_days };
   }
 
   private futureDate(text: string, field: string): Date {

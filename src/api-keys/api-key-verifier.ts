@@ -15,6 +15,7 @@ import type { Permission } from './permissions.js';
 
 const MAX_CACHED_KEYS = 10_000;
 const RECONNECT_DELAY_MS = 1_000;
+const DAY_MS = 86_400_000;
 
 /** A key that passed verification: what the verifier tells its callers (never the key material). */
 export interface VerifiedApiKey {
@@ -23,6 +24,13 @@ export interface VerifiedApiKey {
   environment: KeyEnvironment;
   permissions: readonly Permission[];
   rateLimitPerMinute: number | null;
+  status: 'active' | 'rotating';
+  expiresAt: Date | null;
+  gracePeriodUntil: Date | null;
+  /** When the key stops working: `expiresAt`, or for a rotating key the earlier of it and the grace end. */
+  stopsWorkingAt: Date | null;
+  /** Within `API_KEY_EXPIRY_WARNING_DAYS` of {@link stopsWorkingAt}, or rotating: responses say so. */
+  expiresSoon: boolean;
 }
 
 interface CacheEntry {
@@ -52,12 +60,17 @@ export class ApiKeyVerifier implements OnApplicationBootstrap, OnApplicationShut
   private flushTimer?: NodeJS.Timeout;
   private reconnectTimer?: NodeJS.Timeout;
 
+  /** `API_KEY_EXPIRY_WARNING_DAYS` in ms. */
+  private readonly warningMs: number;
+
   constructor(
     private readonly repository: ApiKeysRepository,
     private readonly clock: Clock,
     private readonly env: Env,
     @Inject(DATABASE_URL) private readonly databaseUrl: string,
-  ) {}
+  ) {
+    this.warningMs = env.API_KEY_EXPIRY_WARNING_DAYS * DAY_MS;
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.listen();
@@ -88,12 +101,22 @@ export class ApiKeyVerifier implements OnApplicationBootstrap, OnApplicationShut
     }
     if (record.expiresAt !== null && record.expiresAt.getTime() <= now) throw new ApiKeyExpiredError();
 
+    const rotating = record.status === 'rotating';
+    const stopsWorkingAt =
+      rotating && (record.expiresAt === null || record.gracePeriodUntil!.getTime() < record.expiresAt.getTime())
+        ? record.gracePeriodUntil
+        : record.expiresAt;
     return {
       id: record.id,
       name: record.name,
       environment: record.environment,
       permissions: record.permissions,
       rateLimitPerMinute: record.rateLimitPerMinute,
+      status: rotating ? 'rotating' : 'active',
+      expiresAt: record.expiresAt,
+      gracePeriodUntil: record.gracePeriodUntil,
+      stopsWorkingAt,
+      expiresSoon: rotating || (stopsWorkingAt !== null && stopsWorkingAt.getTime() - now <= this.warningMs),
     };
   }
 

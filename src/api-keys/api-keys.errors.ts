@@ -21,6 +21,25 @@ export class InvalidPermissionError extends DomainError {
   }
 }
 
+/** A lifetime longer than `API_KEY_MAX_EXPIRY_DAYS` allows (or none, when a maximum is set). */
+export class ApiKeyLifetimeTooLongError extends DomainError {
+  readonly code = 'api_key_lifetime_too_long';
+  constructor(maxDays: number, requestedDays: number | null) {
+    super(
+      `API keys may live at most ${maxDays} days (API_KEY_MAX_EXPIRY_DAYS): ` +
+        (requestedDays === null ? 'a key that never expires is refused' : `${requestedDays} days requested`),
+    );
+    Object.assign(this.extra, { max_days: maxDays });
+  }
+}
+
+export class ApiKeyNotUpdatableError extends DomainError {
+  readonly code = 'api_key_not_updatable';
+  constructor(id: string) {
+    super(`API key ${id} is revoked and cannot be changed`);
+  }
+}
+
 /** Authentication failures of a presented key (the verifier's verdicts). */
 export class InvalidApiKeyError extends UnauthenticatedError {
   readonly code = 'invalid_api_key';

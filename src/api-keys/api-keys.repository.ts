@@ -175,6 +175,44 @@ export class ApiKeysRepository {
     return { active: r.active, rotating: r.rotating, revoked: r.revoked, expiring: r.expiring };
   }
 
+  /**
+   * The next active key due for rotation (expiring after `now` and by `dueBefore`, created by
+   * `createdBefore`), locked FOR UPDATE SKIP LOCKED: a key another transaction holds is skipped.
+   */
+  lockNextDue(
+    due: { now: Date; dueBefore: Date; createdBefore: Date },
+    manager: EntityManager,
+  ): Promise<ApiKey | null> {
+    return manager
+      .getRepository(ApiKey)
+      .createQueryBuilder('k')
+      .where(`k.status = 'active'`)
+      .andWhere('k.expiresAt > :now AND k.expiresAt <= :dueBefore', due)
+      .andWhere('k.createdAt <= :createdBefore', due)
+      .orderBy('k.expiresAt', 'ASC')
+      .addOrderBy('k.id', 'ASC')
+      .limit(1)
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .getOne();
+  }
+
+  /** Keys that stop working in (from, to]: active ones by expiry, rotating ones by grace end or expiry. */
+  async countStoppingBetween(from: Date, to: Date): Promise<Partial<Record<ApiKey['environment'], number>>> {
+    const rows: Array<{ environment: ApiKey['environment']; n: number }> = await this.keys.query(
+      `SELECT environment, count(*)::int AS n
+         FROM (SELECT environment,
+                      CASE WHEN status = 'rotating'
+                           THEN LEAST(grace_period_until, COALESCE(expires_at, grace_period_until))
+                           ELSE expires_at END AS stops_at
+                 FROM api_keys WHERE status IN ('active', 'rotating')) k
+        WHERE stops_at > $1 AND stops_at <= $2
+        GROUP BY environment`,
+      [from, to],
+    );
+    return Object.fromEntries(rows.map((r) => [r.environment, r.n]));
+  }
+
   listAll(): Promise<ApiKey[]> {
     return this.keys.find({ order: { createdAt: 'DESC' } });
   }

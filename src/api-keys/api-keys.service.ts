@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { displayPrefix, generateApiKey, hashApiKey, type KeyEnvironment } from '../common/crypto/api-key-token.js';
 import { Clock } from '../common/time/clock.js';
+import { Env } from '../config/env.js';
 import { AdminUsersService } from '../admin-users/admin-users.service.js';
 import { CLI_ACTOR, type AuditActor } from '../audit/audit-actor.js';
 import { AuditRepository } from '../audit/audit.repository.js';
@@ -8,7 +9,14 @@ import type { CursorPosition } from '../common/pagination/cursor.js';
 import { DEFAULT_AGENT_PERMISSIONS, isPermission, PERMISSIONS, type Permission } from './permissions.js';
 import type { ApiKey, ApiKeyStatus } from './api-key.entity.js';
 import { ApiKeyVerifier } from './api-key-verifier.js';
-import { ApiKeyNotFoundError, ApiKeyNotRotatableError, InvalidPermissionError } from './api-keys.errors.js';
+import type { EntityManager } from 'typeorm';
+import {
+  ApiKeyLifetimeTooLongError,
+  ApiKeyNotFoundError,
+  ApiKeyNotRotatableError,
+  ApiKeyNotUpdatableError,
+  InvalidPermissionError,
+} from './api-keys.errors.js';
 import { ApiKeysRepository, type ApiKeyListRow } from './api-keys.repository.js';
 
 export interface CreateApiKeyInput {
@@ -18,21 +26,38 @@ export interface CreateApiKeyInput {
   environment?: KeyEnvironment;
   description?: string | null;
   permissions?: string[];
+  /** Omitted: `API_KEY_DEFAULT_EXPIRY_DAYS`; `null`: never expires (asked for explicitly). */
   expiresInDays?: number | null;
-  /** A fixed expiry instead of `expiresInDays` (null: never). */
+  /** A fixed expiry instead of `expiresInDays` (`null`: never expires). */
   expiresAt?: Date | null;
   rateLimitPerMinute?: number | null;
   /** Who is acting, for the audit trail (default: the CLI). */
   actor?: AuditActor;
 }
 
-/** What an edit may change; undefined fields stay as they are, null clears. */
+/** What `updateApiKey` may change; omitted fields stay as they are, `null` clears. */
 export interface UpdateApiKeyInput {
   name?: string;
   description?: string | null;
   permissions?: string[];
-  expiresAt?: Date | null;
   rateLimitPerMinute?: number | null;
+  /** From now; `null`: never expires. */
+  expiresInDays?: number | null;
+  /** An absolute expiry instead of `expiresInDays`; `null`: never expires. */
+  expiresAt?: Date | null;
+}
+
+/** Where a new key's lifetime came from, for the operator to see (`key create` says which). */
+export interface KeyLifetime {
+  source: 'default' | 'requested' | 'inherited';
+  /** `null`: never expires. */
+  days: number | null;
+}
+
+export interface RotatedApiKey {
+  fresh: GeneratedApiKey;
+  /** The replaced key, as it is after the rotation (rotating, or revoked with no grace). */
+  old: ApiKeyView;
 }
 
 /** A key as listings show it: never the hash, never the key. */
@@ -66,6 +91,7 @@ export interface ApiKeyRecord extends ApiKeyView {
 /** Returned once, at creation or rotation: the only time the plaintext exists outside the caller. */
 export interface GeneratedApiKey extends ApiKeyView {
   plaintextKey: string;
+  lifetime?: KeyLifetime;
 }
 
 export interface ListApiKeysFilter {
@@ -84,6 +110,8 @@ export interface ApiKeyPageFilter extends ListApiKeysFilter {
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
+/** `rotate-due` leaves younger keys alone: they were just handed out (and a concurrent run's new keys are among them). */
+const ROTATE_DUE_MIN_AGE_MS = HOUR_MS;
 
 const toView = (k: ApiKey): ApiKeyView => ({
   keyId: k.id,
@@ -151,19 +179,28 @@ export class ApiKeysService {
     private readonly verifier: ApiKeyVerifier,
     private readonly audit: AuditRepository,
     private readonly clock: Clock,
+    private readonly env: Env,
   ) {}
 
   async createApiKey(input: CreateApiKeyInput): Promise<GeneratedApiKey> {
     const permissions = this.checkPermissions(input.permissions ?? DEFAULT_AGENT_PERMISSIONS);
     const admin = await this.admins.getByRef(input.createdBy);
     const environment = input.environment ?? 'live';
+    const now = this.clock.now();
+    let lifetime: KeyLifetime;
+    let expiresAt: Date | null;
+    if (input.expiresAt !== undefined) {
+      this.checkExpiry(now, input.expiresAt, undefined);
+      expiresAt = input.expiresAt;
+      lifetime = {
+        source: 'requested',
+        days: expiresAt === null ? null : Math.ceil((expiresAt.getTime() - now.getTime()) / DAY_MS),
+      };
+    } else {
+      lifetime = this.lifetimeFor(input.expiresInDays);
+      expiresAt = lifetime.days === null ? null : new Date(now.getTime() + lifetime.days * DAY_MS);
+    }
     const plaintextKey = generateApiKey(environment);
-    const expiresAt =
-      input.expiresAt !== undefined
-        ? input.expiresAt
-        : input.expiresInDays === null || input.expiresInDays === undefined
-          ? null
-          : new Date(this.clock.now().getTime() + input.expiresInDays * DAY_MS);
     const saved = await this.keys.transaction(async (manager) => {
       const key = await this.keys.insert(
         {
@@ -187,7 +224,53 @@ export class ApiKeysService {
       );
       return key;
     });
-    return { ...toView(saved), plaintextKey };
+    return { ...toView(saved), plaintextKey, lifetime };
+  }
+
+  /**
+   * Changes a key's name, description, rate limit or expiry. Written with a NOTIFY in the same
+   * transaction, so every replica drops its cached copy and applies the change from its next request.
+   */
+  async updateApiKey(keyId: string, changes: UpdateApiKeyInput, actor: AuditActor = CLI_ACTOR): Promise<ApiKeyView> {
+    const permissions = changes.permissions === undefined ? undefined : this.checkPermissions(changes.permissions);
+    const result = await this.keys.transaction(async (manager) => {
+      const key = await this.keys.findByIdForUpdate(keyId, manager);
+      if (!key) throw new ApiKeyNotFoundError(keyId);
+      if (key.status === 'revoked') throw new ApiKeyNotUpdatableError(keyId);
+      const update: Partial<ApiKey> = {};
+      if (changes.name !== undefined) update.name = changes.name;
+      if (changes.description !== undefined) update.description = changes.description;
+      if (permissions !== undefined) update.permissions = permissions;
+      if (changes.rateLimitPerMinute !== undefined) update.rateLimitPerMinute = changes.rateLimitPerMinute;
+      const expiresAt =
+        changes.expiresInDays !== undefined
+          ? changes.expiresInDays === null
+            ? null
+            : new Date(this.clock.now().getTime() + changes.expiresInDays * DAY_MS)
+          : changes.expiresAt;
+      if (expiresAt !== undefined) {
+        this.checkExpiry(key.createdAt, expiresAt, changes.expiresInDays);
+        update.expiresAt = expiresAt;
+      }
+      if (Object.keys(update).length > 0) {
+        await this.keys.update(keyId, update, manager);
+        await this.audit.record(
+          actor,
+          {
+            action: 'key.update',
+            resourceType: 'api_key',
+            resourceId: keyId,
+            environment: key.environment,
+            before: snapshot(key),
+            after: snapshot({ ...key, ...update }),
+          },
+          manager,
+        );
+      }
+      return toView({ ...key, ...update });
+    });
+    this.verifier.invalidate();
+    return result;
   }
 
   async listApiKeys(filter: ListApiKeysFilter = {}): Promise<ApiKeyView[]> {
@@ -212,62 +295,6 @@ export class ApiKeysService {
     const key = await this.keys.findById(keyId);
     if (!key) throw new ApiKeyNotFoundError(keyId);
     return toView(key);
-  }
-
-  /** A page of keys, newest first, filtered in SQL (`limit + 1` rows: the extra one means "more"). */
-  async listPage(filter: ApiKeyPageFilter): Promise<ApiKeyRecord[]> {
-    const rows = await this.keys.listPage({ ...filter, now: this.clock.now() });
-    return rows.map(recordOf);
-  }
-
-  /** One key with its creator, and the whole rotation chain it belongs to (oldest first). */
-  async getApiKeyDetail(keyId: string): Promise<{ key: ApiKeyRecord; lineage: ApiKeyRecord[] }> {
-    const lineage = (await this.keys.lineage(keyId)).map(recordOf);
-    const key = lineage.find((k) => k.keyId === keyId);
-    if (!key) throw new ApiKeyNotFoundError(keyId);
-    return { key, lineage };
-  }
-
-  /** Keys of an environment by status, and the active ones expiring before `expiringBefore`. */
-  statusCounts(
-    environment: KeyEnvironment,
-    expiringBefore: Date,
-  ): Promise<{ active: number; rotating: number; revoked: number; expiring: number }> {
-    return this.keys.statusCounts(environment, this.clock.now(), expiringBefore);
-  }
-
-  /** Edits name, description, permissions, expiry or rate limit; audited with before/after. */
-  async updateApiKey(keyId: string, input: UpdateApiKeyInput, actor: AuditActor = CLI_ACTOR): Promise<ApiKeyView> {
-    const permissions = input.permissions === undefined ? undefined : this.checkPermissions(input.permissions);
-    const updated = await this.keys.transaction(async (manager) => {
-      const key = await this.keys.findByIdForUpdate(keyId, manager);
-      if (!key) throw new ApiKeyNotFoundError(keyId);
-      const before = snapshot(key);
-      const changes: Partial<ApiKey> = {};
-      if (input.name !== undefined) changes.name = input.name;
-      if (input.description !== undefined) changes.description = input.description;
-      if (permissions !== undefined) changes.permissions = permissions;
-      if (input.expiresAt !== undefined) changes.expiresAt = input.expiresAt;
-      if (input.rateLimitPerMinute !== undefined) changes.rateLimitPerMinute = input.rateLimitPerMinute;
-      if (Object.keys(changes).length === 0) return key;
-      await this.keys.update(keyId, changes, manager);
-      Object.assign(key, changes);
-      await this.audit.record(
-        actor,
-        {
-          action: 'key.update',
-          resourceType: 'api_key',
-          resourceId: keyId,
-          environment: key.environment,
-          before,
-          after: snapshot(key),
-        },
-        manager,
-      );
-      return key;
-    });
-    this.verifier.invalidate();
-    return toView(updated);
   }
 
   /** Effective on the next request on every replica (NOTIFY in the same transaction). */
@@ -305,8 +332,9 @@ export class ApiKeysService {
   }
 
   /**
-   * A new key with the same name, environment, permissions and owner; the old one becomes
-   * `rotating` and keeps working until `gracePeriodUntil` (0 hours: revoked at once).
+   * A new key with the same name, environment, permissions, rate limit, owner and lifetime (counted
+   * from now); the old one becomes `rotating` and keeps working until `gracePeriodUntil` (never
+   * past its own expiry; 0 hours: revoked at once).
    */
   async rotateApiKey(
     keyId: string,
@@ -319,53 +347,152 @@ export class ApiKeysService {
     const result = await this.keys.transaction(async (manager) => {
       const old = await this.keys.findByIdForUpdate(keyId, manager);
       if (!old) throw new ApiKeyNotFoundError(keyId);
-      if (old.status !== 'active') throw new ApiKeyNotRotatableError(keyId, old.status);
-      const before = snapshot(old);
-      const plaintextKey = generateApiKey(old.environment);
-      const fresh = await this.keys.insert(
-        {
-          name: old.name,
-          description: old.description,
-          environment: old.environment,
-          keyPrefix: displayPrefix(plaintextKey),
-          keyHash: hashApiKey(plaintextKey),
-          permissions: old.permissions,
-          status: 'active',
-          createdBy: old.createdBy,
-          expiresAt: old.expiresAt,
-          rateLimitPerMinute: old.rateLimitPerMinute,
-        },
-        manager,
-      );
-      const now = this.clock.now();
-      const changes: Partial<ApiKey> =
-        graceMs > 0
-          ? { status: 'rotating', gracePeriodUntil: new Date(now.getTime() + graceMs), rotatedTo: fresh.id }
-          : { status: 'revoked', revokedAt: now, gracePeriodUntil: now, rotatedTo: fresh.id };
-      await this.keys.update(keyId, changes, manager);
-      Object.assign(old, changes);
-      // One row for the rotation: the old key's before/after, naming the key that replaces it.
-      await this.audit.record(
-        options.actor ?? CLI_ACTOR,
-        {
-          action: 'key.rotate',
-          resourceType: 'api_key',
-          resourceId: keyId,
-          environment: old.environment,
-          before,
-          after: {
-            ...snapshot(old),
-            new_key_id: fresh.id,
-            new_key_prefix: fresh.keyPrefix,
-            grace_period_seconds: graceMs / 1000,
-          },
-        },
-        manager,
-      );
-      return { ...toView(fresh), plaintextKey };
+      return this.rotateLocked(old, graceMs, manager, options.actor ?? CLI_ACTOR);
     });
     this.verifier.invalidate();
-    return result;
+    return result.fresh;
+  }
+
+  /**
+   * Rotates every active key that expires within `withinDays` (and has not expired yet), one
+   * transaction per key. Each key is taken with `FOR UPDATE SKIP LOCKED`, so runs on several
+   * replicas at once share the work and never rotate a key twice; keys younger than an hour
+   * (including the new keys of a concurrent run) are left for the next run.
+   */
+  async rotateDueKeys(options: { withinDays: number; gracePeriodHours: number }): Promise<RotatedApiKey[]> {
+    const now = this.clock.now();
+    const due = {
+      now,
+      dueBefore: new Date(now.getTime() + options.withinDays * DAY_MS),
+      createdBefore: new Date(now.getTime() - ROTATE_DUE_MIN_AGE_MS),
+    };
+    const rotated: RotatedApiKey[] = [];
+    for (;;) {
+      const next = await this.keys.transaction(async (manager) => {
+        const old = await this.keys.lockNextDue(due, manager);
+        return old ? this.rotateLocked(old, options.gracePeriodHours * HOUR_MS, manager, CLI_ACTOR) : undefined;
+      });
+      if (!next) break;
+      rotated.push(next);
+    }
+    if (rotated.length > 0) this.verifier.invalidate();
+    return rotated;
+  }
+
+  /** A page of keys, newest first, filtered in SQL (`limit + 1` rows: the extra one means "more"). */
+  async listPage(filter: ApiKeyPageFilter): Promise<ApiKeyRecord[]> {
+    const rows = await this.keys.listPage({ ...filter, now: this.clock.now() });
+    return rows.map(recordOf);
+  }
+
+  /** One key with its creator, and the whole rotation chain it belongs to (oldest first). */
+  async getApiKeyDetail(keyId: string): Promise<{ key: ApiKeyRecord; lineage: ApiKeyRecord[] }> {
+    const lineage = (await this.keys.lineage(keyId)).map(recordOf);
+    const key = lineage.find((k) => k.keyId === keyId);
+    if (!key) throw new ApiKeyNotFoundError(keyId);
+    return { key, lineage };
+  }
+
+  /** Keys of an environment by status, and the active ones expiring before `expiringBefore`. */
+  statusCounts(
+    environment: KeyEnvironment,
+    expiringBefore: Date,
+  ): Promise<{ active: number; rotating: number; revoked: number; expiring: number }> {
+    return this.keys.statusCounts(environment, this.clock.now(), expiringBefore);
+  }
+
+  /** Keys that stop working within `days` (active keys expiring, rotating keys in grace), by environment. */
+  countKeysStoppingWithin(days: number): Promise<Partial<Record<KeyEnvironment, number>>> {
+    const now = this.clock.now();
+    return this.keys.countStoppingBetween(now, new Date(now.getTime() + days * DAY_MS));
+  }
+
+  private async rotateLocked(
+    old: ApiKey,
+    graceMs: number,
+    manager: EntityManager,
+    actor: AuditActor,
+  ): Promise<RotatedApiKey> {
+    if (old.status !== 'active') throw new ApiKeyNotRotatableError(old.id, old.status);
+    const before = snapshot(old);
+    const now = this.clock.now();
+    const lifetimeMs = old.expiresAt === null ? null : old.expiresAt.getTime() - old.createdAt.getTime();
+    let expiresAt = lifetimeMs === null ? null : new Date(now.getTime() + lifetimeMs);
+    const max = this.env.API_KEY_MAX_EXPIRY_DAYS;
+    if (max !== undefined && (expiresAt === null || expiresAt.getTime() > now.getTime() + max * DAY_MS)) {
+      expiresAt = new Date(now.getTime() + max * DAY_MS);
+    }
+    const plaintextKey = generateApiKey(old.environment);
+    const fresh = await this.keys.insert(
+      {
+        name: old.name,
+        description: old.description,
+        environment: old.environment,
+        keyPrefix: displayPrefix(plaintextKey),
+        keyHash: hashApiKey(plaintextKey),
+        permissions: old.permissions,
+        status: 'active',
+        createdBy: old.createdBy,
+        expiresAt,
+        rateLimitPerMinute: old.rateLimitPerMinute,
+      },
+      manager,
+    );
+    let graceEnd = new Date(now.getTime() + graceMs);
+    if (old.expiresAt !== null && old.expiresAt.getTime() < graceEnd.getTime()) graceEnd = old.expiresAt;
+    const changes: Partial<ApiKey> =
+      graceMs > 0
+        ? { status: 'rotating', gracePeriodUntil: graceEnd, rotatedTo: fresh.id }
+        : { status: 'revoked', revokedAt: now, gracePeriodUntil: now, rotatedTo: fresh.id };
+    await this.keys.update(old.id, changes, manager);
+    // One audit row for the rotation: the old key's before/after, naming the key that replaces it.
+    await this.audit.record(
+      actor,
+      {
+        action: 'key.rotate',
+        resourceType: 'api_key',
+        resourceId: old.id,
+        environment: old.environment,
+        before,
+        after: {
+          ...snapshot({ ...old, ...changes }),
+          new_key_id: fresh.id,
+          new_key_prefix: fresh.keyPrefix,
+          grace_period_seconds: graceMs / 1000,
+        },
+      },
+      manager,
+    );
+    const days = expiresAt === null ? null : Math.round((expiresAt.getTime() - now.getTime()) / DAY_MS);
+    return {
+      fresh: { ...toView(fresh), plaintextKey, lifetime: { source: 'inherited', days } },
+      old: toView({ ...old, ...changes }),
+    };
+  }
+
+  /** The lifetime a new key gets: the one asked for, else the default; refused beyond the maximum. */
+  private lifetimeFor(requestedDays: number | null | undefined): KeyLifetime {
+    const lifetime: KeyLifetime =
+      requestedDays === undefined
+        ? { source: 'default', days: this.env.API_KEY_DEFAULT_EXPIRY_DAYS || null }
+        : { source: 'requested', days: requestedDays };
+    const max = this.env.API_KEY_MAX_EXPIRY_DAYS;
+    if (max !== undefined && (lifetime.days === null || lifetime.days > max)) {
+      throw new ApiKeyLifetimeTooLongError(max, lifetime.days);
+    }
+    return lifetime;
+  }
+
+  /** An expiry set by `updateApiKey`: within `API_KEY_MAX_EXPIRY_DAYS` of the key's creation. */
+  private checkExpiry(createdAt: Date, expiresAt: Date | null, requestedDays: number | null | undefined): void {
+    const max = this.env.API_KEY_MAX_EXPIRY_DAYS;
+    if (max === undefined) return;
+    if (expiresAt === null || expiresAt.getTime() > createdAt.getTime() + max * DAY_MS) {
+      throw new ApiKeyLifetimeTooLongError(
+        max,
+        expiresAt === null ? null : (requestedDays ?? Math.ceil((expiresAt.getTime() - createdAt.getTime()) / DAY_MS)),
+      );
+    }
   }
 
   private checkPermissions(requested: string[]): Permission[] {

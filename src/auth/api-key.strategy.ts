@@ -21,6 +21,11 @@ export class ApiKeyStrategy extends PassportStrategy(HeaderAPIKeyStrategy, API_K
       environment: key.environment,
       permissions: key.permissions,
       rateLimitPerMinute: key.rateLimitPerMinute,
+      status: key.status,
+      expiresAt: key.expiresAt,
+      gracePeriodUntil: key.gracePeriodUntil,
+      stopsWorkingAt: key.stopsWorkingAt,
+      expiresSoon: key.expiresSoon,
     };
   }
 }

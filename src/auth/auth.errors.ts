@@ -23,12 +23,24 @@ export class RouteNotPermittedError extends DomainError {
   }
 }
 
+/** 429 past a key's `rate_limit_per_minute`; `Retry-After` and the limit go with it. */
 export class RateLimitedError extends DomainError {
   readonly code = 'rate_limited';
-  /** `retryAfterSeconds`: when the key may call again, sent as `Retry-After`. */
-  constructor(limit: number, retryAfterSeconds?: number) {
+  constructor(limit: number, retryAfterSeconds: number) {
     super(`Rate limit exceeded: ${limit} requests per minute for this API key`);
-    if (retryAfterSeconds !== undefined)
-      this.headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfterSeconds)));
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    this.headers['Retry-After'] = String(seconds);
+    Object.assign(this.extra, { limit_per_minute: limit, retry_after_seconds: seconds });
+  }
+}
+
+/** 429 for a client address past the failed-authentication limit (see AuthFailureThrottle). */
+export class TooManyAuthFailuresError extends DomainError {
+  readonly code = 'too_many_auth_failures';
+  constructor(limit: number, windowSeconds: number, retryAfterSeconds: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    super(`Too many failed authentications from this address: try again in ${seconds} s`);
+    this.headers['Retry-After'] = String(seconds);
+    Object.assign(this.extra, { limit, window_seconds: windowSeconds, retry_after_seconds: seconds });
   }
 }

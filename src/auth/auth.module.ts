@@ -6,7 +6,10 @@ import { KeyUsageModule } from '../key-usage/key-usage.module.js';
 import { ApiKeyAuthGuard } from './api-key-auth.guard.js';
 import { ApiKeyStrategy } from './api-key.strategy.js';
 import { CurrentKeyController } from './current-key.controller.js';
+import { ApiKeyExpiryMetrics } from './api-key-expiry.metrics.js';
+import { AuthFailureThrottle } from './auth-failure-throttle.js';
 import { KeyRateLimiter } from './key-rate-limiter.js';
+import { RateLimiters } from './rate-limiters.js';
 import { PermissionGuard } from './permission.guard.js';
 
 /** Global guards, in order: authenticate the key (Passport strategy), then authorise the route. */
@@ -15,7 +18,10 @@ import { PermissionGuard } from './permission.guard.js';
   controllers: [CurrentKeyController],
   providers: [
     ApiKeyStrategy,
+    RateLimiters,
     KeyRateLimiter,
+    AuthFailureThrottle,
+    ApiKeyExpiryMetrics,
     { provide: APP_GUARD, useClass: ApiKeyAuthGuard },
     { provide: APP_GUARD, useClass: PermissionGuard },
   ],

@@ -8,4 +8,11 @@ export interface Principal {
   environment: KeyEnvironment;
   permissions: readonly Permission[];
   rateLimitPerMinute: number | null;
+  status: 'active' | 'rotating';
+  expiresAt: Date | null;
+  gracePeriodUntil: Date | null;
+  /** When the key stops working (expiry, or the end of a rotation's grace period). */
+  stopsWorkingAt: Date | null;
+  /** Inside the warning window: responses carry `X-API-Key-Expires-At`. */
+  expiresSoon: boolean;
 }

@@ -10,6 +10,7 @@ import {
   KeyRevokeCommand,
   KeyRotateCommand,
 } from './commands/key.command.js';
+import { KeyRotateDueCommand, KeyUpdateCommand } from './commands/key-policy.commands.js';
 import { MigrateCommand } from './commands/migrate.command.js';
 
 /** The CLI's root module for nest-commander: the commands, and the lazy handle on `CliCoreModule` (cli-core.module.ts). */
@@ -27,6 +28,8 @@ import { MigrateCommand } from './commands/migrate.command.js';
     KeyListCommand,
     KeyRotateCommand,
     KeyRevokeCommand,
+    KeyUpdateCommand,
+    KeyRotateDueCommand,
   ],
 })
 export class CliModule {}

@@ -42,3 +42,28 @@ export function oneOf<T extends string>(flag: string, raw: string, allowed: read
   }
   return raw as T;
 }
+
+/**
+ * `--rate-limit-per-minute`: a whole number of requests per minute, or `none` to remove the limit.
+ * (Parsers never return null: commander would not store it. {@link orNull} maps the word back.)
+ */
+export function parseRateLimit(flag: string, raw: string): number | 'none' {
+  if (raw.trim().toLowerCase() === 'none') return 'none';
+  return parseWholeNumber(flag, raw, { min: 1, max: 1_000_000 });
+}
+
+/** `--expires-in-days`: a whole number of days, or `never` for a key that does not expire. */
+export function parseExpiresInDays(flag: string, raw: string): number | 'never' {
+  if (raw.trim().toLowerCase() === 'never') return 'never';
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > 36_500) {
+    throw new CliUsageError(
+      `Invalid value for ${flag}: "${raw}" (expected a whole number of days from 1 to 36500, or never)`,
+    );
+  }
+  return Number(raw);
+}
+
+/** A parsed `none` / `never` as `null`; a number as itself; an absent option stays undefined. */
+export function orNull(value: number | 'none' | 'never' | undefined): number | null | undefined {
+  return typeof value === 'string' ? null : value;
+}

@@ -35,7 +35,27 @@ export function keyJson(k: ApiKeyView): Record<string, unknown> {
 }
 
 export function generatedKeyJson(k: GeneratedApiKey): Record<string, unknown> {
-  return { ...keyJson(k), plaintext_key: k.plaintextKey };
+  const lifetime = k.lifetime ? { lifetime: { source: k.lifetime.source, days: k.lifetime.days } } : {};
+  return { ...keyJson(k), ...lifetime, plaintext_key: k.plaintextKey };
+}
+
+/** The `Expires:` line: when, and why (the default, the operator's choice, or the replaced key's). */
+function expiresText(k: GeneratedApiKey): string | undefined {
+  const at = k.expiresAt ? k.expiresAt.toISOString() : 'never';
+  switch (k.lifetime?.source) {
+    case 'default':
+      return k.lifetime.days === null
+        ? `${at} (default: API_KEY_DEFAULT_EXPIRY_DAYS=0)`
+        : `${at} (default lifetime: ${k.lifetime.days} days, API_KEY_DEFAULT_EXPIRY_DAYS)`;
+    case 'requested':
+      return k.lifetime.days === null ? `${at} (requested)` : `${at} (requested: ${k.lifetime.days} days)`;
+    case 'inherited':
+      return k.lifetime.days === null
+        ? `${at} (like the key it replaces)`
+        : `${at} (${k.lifetime.days} days, like the key it replaces)`;
+    default:
+      return k.expiresAt ? at : undefined;
+  }
 }
 
 export function adminJson(u: AdminUserView): Record<string, unknown> {
@@ -59,7 +79,7 @@ export function generatedKeyBlock(k: GeneratedApiKey, title = 'API KEY GENERATED
     `Name:        ${k.name}`,
     `Environment: ${k.environment}`,
     `Permissions: ${k.permissions.join(', ')}`,
-    ...(k.expiresAt ? [`Expires:     ${k.expiresAt.toISOString()}`] : []),
+    ...(expiresText(k) ? [`Expires:     ${expiresText(k)}`] : []),
     '',
     'API Key (SAVE THIS - shown only once):',
     `  ${k.plaintextKey}`,

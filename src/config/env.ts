@@ -216,6 +216,75 @@ export class Env {
   @Min(1)
   @Max(100_000)
   ADMIN_AUTH_RATE_LIMIT_PER_MINUTE = 30;
+  /**
+   * Shared Redis for per-key rate limits and the failed-auth throttle (`redis://` or `rediss://`).
+   * Empty: both count per process (each replica separately).
+   */
+  @IsOptional()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string = undefined;
+
+  /** Prefix of every Redis key and channel of this service (several services can share one Redis). */
+  @IsString()
+  @Matches(/^[A-Za-z0-9:_.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of A-Z a-z 0-9 : _ . -' })
+  REDIS_KEY_PREFIX = 'ciris-billing:';
+
+  /** A Redis command slower than this counts as Redis unreachable (per-process counting for that request). */
+  @IsInt()
+  @Min(10)
+  @Max(10_000)
+  REDIS_COMMAND_TIMEOUT_MS = 500;
+
+  /** Failed API-key authentications one client address may make per window before it is blocked. */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  AUTH_FAILURE_LIMIT = 20;
+
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  AUTH_FAILURE_WINDOW_SECONDS = 60;
+
+  /** How long a client address past AUTH_FAILURE_LIMIT gets 429 for failed authentications. */
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  AUTH_FAILURE_BLOCK_SECONDS = 300;
+
+  /** Refuse even valid keys from a blocked address (locks out everyone behind a shared address). */
+  @IsBoolean()
+  AUTH_FAILURE_BLOCK_VALID_KEYS = false;
+
+  /**
+   * Express `trust proxy`: which proxies' X-Forwarded-For decides the client address (`req.ip`).
+   * Empty or `false`: the TCP peer; a number: that many proxies; `true`: any; else addresses,
+   * CIDRs or `loopback`/`linklocal`/`uniquelocal`, comma-separated.
+   */
+  @IsOptional()
+  @Matches(/^(true|false|\d{1,2}|[0-9A-Za-z.:/_, -]{1,1000})$/, {
+    message: 'TRUST_PROXY must be true, false, a hop count or a list of addresses/CIDRs',
+  })
+  TRUST_PROXY?: string = undefined;
+
+  /** Lifetime of a new API key when the operator asks for none in particular; 0: never expires. */
+  @IsInt()
+  @Min(0)
+  @Max(36_500)
+  API_KEY_DEFAULT_EXPIRY_DAYS = 90;
+
+  /** Longest lifetime an API key may have (from creation); empty: no maximum. */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
+  API_KEY_MAX_EXPIRY_DAYS?: number = undefined;
+
+  /** Responses carry X-API-Key-Expires-At this many days before a key stops working. */
+  @IsInt()
+  @Min(0)
+  @Max(365)
+  API_KEY_EXPIRY_WARNING_DAYS = 14;
 }
 
 const NUMERIC_KEYS = new Set<string>([
@@ -240,12 +309,20 @@ const NUMERIC_KEYS = new Set<string>([
   'ADMIN_STEP_UP_WINDOW_SECONDS',
   'ADMIN_ADJUSTMENT_STEP_UP_THRESHOLD_MINOR',
   'ADMIN_AUTH_RATE_LIMIT_PER_MINUTE',
+  'REDIS_COMMAND_TIMEOUT_MS',
+  'AUTH_FAILURE_LIMIT',
+  'AUTH_FAILURE_WINDOW_SECONDS',
+  'AUTH_FAILURE_BLOCK_SECONDS',
+  'API_KEY_DEFAULT_EXPIRY_DAYS',
+  'API_KEY_MAX_EXPIRY_DAYS',
+  'API_KEY_EXPIRY_WARNING_DAYS',
 ]);
 const BOOLEAN_KEYS = new Set<string>([
   'RUN_MIGRATIONS_ON_START',
   'METRICS_ENABLED',
   'DOCS_ENABLED',
   'ADMIN_CONSOLE_ENABLED',
+  'AUTH_FAILURE_BLOCK_VALID_KEYS',
 ]);
 /** Never echoed back in a validation error: a malformed secret is still a secret. */
 export const SECRET_KEYS: ReadonlySet<string> = new Set<string>([
@@ -253,6 +330,7 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set<string>([
   'STRIPE_SECRET_KEY',
   'STRIPE_WEBHOOK_SECRET',
   'ADMIN_MFA_ENCRYPTION_KEY',
+  'REDIS_URL',
 ]);
 
 export class InvalidEnvironmentError extends Error {}
@@ -285,6 +363,14 @@ export function validateEnv(raw: Record<string, unknown>): Env {
         'Every setting and its default is documented in .env.example.',
     );
   }
+  const max = env.API_KEY_MAX_EXPIRY_DAYS;
+  if (max !== undefined && (env.API_KEY_DEFAULT_EXPIRY_DAYS === 0 || env.API_KEY_DEFAULT_EXPIRY_DAYS > max)) {
+    throw new InvalidEnvironmentError(
+      `Invalid configuration (1 variable):\n  API_KEY_DEFAULT_EXPIRY_DAYS=${env.API_KEY_DEFAULT_EXPIRY_DAYS}: ` +
+        `must be from 1 to API_KEY_MAX_EXPIRY_DAYS (${max})\n` +
+        'Every setting and its default is documented in .env.example.',
+    );
+  }
   if (env.NODE_ENV === 'production' && env.ADMIN_CONSOLE_ENABLED && !env.ADMIN_MFA_ENCRYPTION_KEY) {
     // The development stand-in key is public: operators' TOTP secrets sealed with it would not be secret.
     throw new InvalidEnvironmentError(
@@ -296,4 +382,13 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   }
   env.DEFAULT_CURRENCY = env.DEFAULT_CURRENCY.toUpperCase();
   return env;
+}
+
+/** Express's `trust proxy` value for {@link Env.TRUST_PROXY}. */
+export function trustProxySetting(value: string | undefined): boolean | number | string {
+  const v = value?.trim() ?? '';
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
 }

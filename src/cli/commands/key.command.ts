@@ -5,9 +5,20 @@ import { PERMISSIONS } from '../../api-keys/permissions.js';
 import type { KeyEnvironment } from '../../common/crypto/api-key-token.js';
 import { CliCore } from '../cli-core.js';
 import { CliUsageError } from '../errors.js';
-import { oneOf, parseHours, parseWholeNumber, requireKeyId, requireText, type OutputOptions } from '../options.js';
+import {
+  oneOf,
+  orNull,
+  parseExpiresInDays,
+  parseHours,
+  parseRateLimit,
+  parseWholeNumber,
+  requireKeyId,
+  requireText,
+  type OutputOptions,
+} from '../options.js';
 import { generatedKeyBlock, generatedKeyJson, keyJson, keyTable, writeJson, writeOut } from '../output.js';
 import { BaseCommand } from './base.command.js';
+import { KeyRotateDueCommand, KeyUpdateCommand } from './key-policy.commands.js';
 
 const ENVIRONMENTS: readonly KeyEnvironment[] = ['live', 'test'];
 const STATUSES: readonly ApiKeyStatus[] = ['active', 'rotating', 'revoked'];
@@ -19,7 +30,8 @@ interface KeyCreateOptions extends OutputOptions {
   env?: KeyEnvironment;
   permission?: string[];
   description?: string;
-  expiresInDays?: number;
+  expiresInDays?: number | 'never';
+  rateLimitPerMinute?: number | 'none';
 }
 
 @SubCommand({ name: 'create', description: 'Create an API key; the key is printed once and never stored' })
@@ -62,9 +74,22 @@ export class KeyCreateCommand extends BaseCommand {
     return requireText('--description', value, 2_000);
   }
 
-  @Option({ flags: '--expires-in-days <days>', description: 'Expire the key after N days (default: never)' })
-  parseExpiresInDays(value: string): number {
-    return parseWholeNumber('--expires-in-days', value, { min: 1 });
+  @Option({
+    flags: '--expires-in-days <days|never>',
+    description:
+      'Expire the key after N days, or "never" (default: API_KEY_DEFAULT_EXPIRY_DAYS, 90 days unless configured; ' +
+      'at most API_KEY_MAX_EXPIRY_DAYS when set)',
+  })
+  parseExpiresInDays(value: string): number | 'never' {
+    return parseExpiresInDays('--expires-in-days', value);
+  }
+
+  @Option({
+    flags: '--rate-limit-per-minute <n>',
+    description: 'Requests per minute this key may make, across all replicas with REDIS_URL (default: no limit)',
+  })
+  parseRateLimit(value: string): number | 'none' {
+    return parseRateLimit('--rate-limit-per-minute', value);
   }
 
   @Help('after')
@@ -85,7 +110,8 @@ export class KeyCreateCommand extends BaseCommand {
       environment: options.env ?? 'live',
       description: options.description ?? null,
       permissions: options.permission,
-      expiresInDays: options.expiresInDays ?? null,
+      expiresInDays: orNull(options.expiresInDays),
+      rateLimitPerMinute: orNull(options.rateLimitPerMinute) ?? null,
     });
     if (options.json) return writeJson(generatedKeyJson(key));
     writeOut(generatedKeyBlock(key));
@@ -214,15 +240,24 @@ export class KeyRevokeCommand extends BaseCommand {
 
 @Command({
   name: 'key',
-  description: 'Manage API keys: create, list, rotate, revoke',
-  subCommands: [KeyCreateCommand, KeyListCommand, KeyRotateCommand, KeyRevokeCommand],
+  description: 'Manage API keys: create, list, update, rotate, rotate-due, revoke',
+  subCommands: [
+    KeyCreateCommand,
+    KeyListCommand,
+    KeyUpdateCommand,
+    KeyRotateCommand,
+    KeyRotateDueCommand,
+    KeyRevokeCommand,
+  ],
   allowExcessArgs: true,
 })
 export class KeyCommand extends CommandRunner {
   run(args: string[]): Promise<void> {
     if (args.length > 0) {
       return Promise.reject(
-        new CliUsageError(`Unknown command 'key ${args[0]}' (expected: create, list, rotate, revoke)`),
+        new CliUsageError(
+          `Unknown command 'key ${args[0]}' (expected: create, list, update, rotate, rotate-due, revoke)`,
+        ),
       );
     }
     this.command.help({ error: true });

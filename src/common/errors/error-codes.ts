@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'permission_denied'
   | 'route_not_permitted'
   | 'rate_limited'
+  | 'too_many_auth_failures'
   // Billing
   | 'account_not_found'
   | 'account_suspended'
@@ -31,6 +32,8 @@ export type ErrorCode =
   | 'admin_user_not_found'
   | 'admin_user_exists'
   | 'invalid_permission'
+  | 'api_key_lifetime_too_long'
+  | 'api_key_not_updatable'
   // Purchases
   | 'payment_provider_not_configured'
   | 'payment_provider_mode_mismatch'
@@ -73,6 +76,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   permission_denied: 403,
   route_not_permitted: 403,
   rate_limited: 429,
+  too_many_auth_failures: 429,
   account_not_found: 404,
   account_suspended: 403,
   account_closed: 403,
@@ -87,6 +91,8 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   admin_user_not_found: 404,
   admin_user_exists: 409,
   invalid_permission: 422,
+  api_key_lifetime_too_long: 422,
+  api_key_not_updatable: 409,
   payment_provider_not_configured: 503,
   payment_provider_mode_mismatch: 503,
   payment_provider_unavailable: 503,
