@@ -660,6 +660,7 @@ describeInBrowser('admin console in Chromium', () => {
     const { context: invitedContext, page: p } = await newPage();
     await p.goto(setupUrl);
     await p.waitForSelector('[data-testid=setup]');
+    await screenshot(p, '28-setup-invitation');
     await p.fill('#setup-password', 'a long invited password');
     await p.fill('#setup-repeat', 'a long invited password');
     await p.click('[data-testid=setup] button[type=submit]');
