@@ -9,11 +9,13 @@ import pg from 'pg';
 import { hashApiKey, isWellFormedApiKey } from '../dist/common/crypto/api-key-token.js';
 import { CHARGE_SQL } from '../dist/billing/sql/charge.sql.js';
 import { CREDIT_CHECK_SQL } from '../dist/billing/sql/credit-check.sql.js';
+import { CAPTURE_HOLD_SQL, CREATE_HOLD_SQL } from '../dist/billing/sql/holds.sql.js';
 
 const FREE_USES = 10;
 const DAILY_FREE_USES = 2;
 const PURCHASE_PRICE_MINOR = 500;
 const PURCHASE_USES = 20;
+const HOLD_DEFAULT_EXPIRES_IN_SECONDS = 300;
 
 const pool = new pg.Pool({
   connectionString: process.env.BENCH_DATABASE_URL,
@@ -99,6 +101,7 @@ async function creditCheck(key, body) {
     today(),
     key.id,
     JSON.stringify(body.context ?? {}),
+    new Date().toISOString(),
   ];
   let { rows } = await pool.query({ name: 'baseline_credit_check', text: CREDIT_CHECK_SQL, values });
   if (rows.length === 0)
@@ -108,16 +111,19 @@ async function creditCheck(key, body) {
   const daily = dayOf(a.daily_free_uses_day) === values[12] ? a.daily_free_uses_remaining : a.daily_free_uses_limit;
   return {
     has_credit: a.has_credit,
-    credits_remaining: active ? Number(a.balance_minor) : 0,
+    credits_remaining: active ? Number(a.balance_minor) - Number(a.hold_minor) : 0,
     plan_name: a.plan_name,
     reason: a.reason,
-    free_uses_remaining: active ? a.free_uses_remaining : 0,
+    free_uses_remaining: active ? a.free_uses_remaining - a.hold_free : 0,
     total_uses: Number(a.total_uses),
     purchase_required: active && !a.has_credit,
     purchase_price_minor: active && !a.has_credit ? PURCHASE_PRICE_MINOR : 0,
     purchase_uses: active && !a.has_credit ? PURCHASE_USES : 0,
-    daily_free_uses_remaining: active ? daily : 0,
+    daily_free_uses_remaining: active ? daily - a.hold_daily : 0,
     daily_free_uses_limit: a.daily_free_uses_limit,
+    held_minor: active ? Number(a.hold_minor) : 0,
+    free_uses_held: active ? a.hold_free : 0,
+    daily_free_uses_held: active ? a.hold_daily : 0,
   };
 }
 
@@ -136,6 +142,7 @@ async function charge(key, body) {
       JSON.stringify(body.metadata ?? {}),
       today(),
       key.id,
+      new Date().toISOString(),
     ],
   });
   const { charge: c, existing, account } = rows[0];
@@ -157,6 +164,88 @@ async function charge(key, body) {
     },
   ];
 }
+
+async function createHold(key, body) {
+  const now = new Date();
+  const seconds = body.expires_in_seconds ?? HOLD_DEFAULT_EXPIRES_IN_SECONDS;
+  const { rows } = await pool.query({
+    name: 'baseline_hold_create',
+    text: CREATE_HOLD_SQL,
+    values: [
+      key.environment,
+      body.oauth_provider,
+      body.external_id,
+      body.amount_minor,
+      str(body.currency),
+      body.idempotency_key,
+      body.description,
+      JSON.stringify(body.metadata ?? {}),
+      now.toISOString().slice(0, 10),
+      now.toISOString(),
+      new Date(now.getTime() + seconds * 1000).toISOString(),
+      key.id,
+    ],
+  });
+  const { hold: h, existing, account } = rows[0];
+  if (!account) return [404, { detail: 'Account not found' }];
+  if (existing) return [409, { detail: 'Hold already exists', hold_id: existing.id }];
+  if (!h) return [402, { detail: `Insufficient credits. Required: ${body.amount_minor}` }];
+  return [
+    201,
+    {
+      hold_id: h.id,
+      account_id: h.account_id,
+      amount_minor: Number(h.amount_minor),
+      currency: h.currency,
+      funded_by: h.funded_by,
+      status: h.status,
+      expires_at: new Date(h.expires_at).toISOString(),
+      created_at: new Date(h.created_at).toISOString(),
+      description: h.description,
+      metadata: h.metadata,
+      ended_at: null,
+      charge_id: null,
+      captured_amount_minor: null,
+    },
+  ];
+}
+
+async function captureHold(key, holdId, body) {
+  const now = new Date();
+  const { rows } = await pool.query({
+    name: 'baseline_hold_capture',
+    text: CAPTURE_HOLD_SQL,
+    values: [
+      holdId,
+      key.environment,
+      Number.isInteger(body?.amount_minor) ? body.amount_minor : null,
+      str(body?.description),
+      body?.metadata ? JSON.stringify(body.metadata) : null,
+      now.toISOString().slice(0, 10),
+      now.toISOString(),
+      key.id,
+    ],
+  });
+  const { charge: c, hold } = rows[0];
+  if (!hold) return [404, { detail: 'Hold not found' }];
+  if (!c) return [409, { detail: 'Hold not capturable' }];
+  return [
+    201,
+    {
+      charge_id: c.id,
+      account_id: c.account_id,
+      amount_minor: Number(c.amount_minor),
+      currency: c.currency,
+      balance_after: Number(c.balance_after),
+      created_at: new Date(c.created_at).toISOString(),
+      description: c.description,
+      metadata: c.metadata,
+      hold_id: c.hold_id,
+    },
+  ];
+}
+
+const CAPTURE_PATH = /^\/v1\/billing\/holds\/([0-9a-f-]{36})\/capture$/;
 
 async function handle(req, res) {
   const url = req.url;
@@ -188,6 +277,31 @@ async function handle(req, res) {
       return send(res, 422, { detail: 'invalid body' });
     }
     const [status, out] = await charge(key, body);
+    return send(res, status, out);
+  }
+  if (req.method === 'POST' && url === '/v1/billing/holds') {
+    const key = await authenticate(req, 'billing:write');
+    const body = await readJson(req);
+    if (!key) return send(res, 401, { detail: 'Authentication failed: Invalid API key' });
+    if (
+      !validIdentity(body) ||
+      !Number.isInteger(body.amount_minor) ||
+      body.amount_minor < 1 ||
+      typeof body.description !== 'string' ||
+      !body.description ||
+      typeof body.idempotency_key !== 'string'
+    ) {
+      return send(res, 422, { detail: 'invalid body' });
+    }
+    const [status, out] = await createHold(key, body);
+    return send(res, status, out);
+  }
+  const capture = req.method === 'POST' ? CAPTURE_PATH.exec(url) : null;
+  if (capture) {
+    const key = await authenticate(req, 'billing:write');
+    const body = await readJson(req);
+    if (!key) return send(res, 401, { detail: 'Authentication failed: Invalid API key' });
+    const [status, out] = await captureHold(key, capture[1], body ?? {});
     return send(res, status, out);
   }
   send(res, 404, { detail: 'Not Found' });

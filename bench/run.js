@@ -215,6 +215,47 @@ function scenarios(apiKey) {
       ],
     },
     {
+      // An agent's interaction under a hold (docs/holds.md): reserve the worst case, then capture the
+      // real cost. Two requests per interaction; each is counted.
+      id: 'hold_capture',
+      title: 'hold -> capture (POST /v1/billing/holds, then /holds/{id}/capture)',
+      requests: (server) => [
+        {
+          method: 'POST',
+          path: '/v1/billing/holds',
+          headers: json,
+          setupRequest: (req, context) => {
+            context.holdId = undefined;
+            return {
+              ...req,
+              body: JSON.stringify({
+                oauth_provider: PROVIDER,
+                external_id: randomUser(),
+                amount_minor: 5,
+                currency: 'USD',
+                description: 'Agent message',
+                idempotency_key: `${server}-hold-${++seq}`,
+              }),
+            };
+          },
+          onResponse: (status, body, context) => {
+            if (status === 201) context.holdId = JSON.parse(body).hold_id;
+          },
+        },
+        {
+          method: 'POST',
+          headers: json,
+          // No hold to capture (the hold was refused): start the next interaction.
+          setupRequest: (req, context) =>
+            context.holdId && {
+              ...req,
+              path: `/v1/billing/holds/${context.holdId}/capture`,
+              body: JSON.stringify({ amount_minor: 3, metadata: { message_id: `m${seq}` } }),
+            },
+        },
+      ],
+    },
+    {
       id: 'hot_account',
       title: `charge, one hot account (${HOT_CONNECTIONS} connections)`,
       connections: HOT_CONNECTIONS,
@@ -277,6 +318,20 @@ function summarise(r) {
 }
 
 // ---------------------------------------------------------------- verification
+/** Holds: the held totals on each account equal its active holds, and no hold was captured twice. */
+async function verifyHolds(db) {
+  const { rows } = await db.query(`
+    SELECT count(*) FILTER (WHERE a.held_minor <> COALESCE(h.held, 0) OR a.held_minor > a.balance_minor)::int AS held_mismatched,
+           (SELECT count(*)::int FROM holds) AS holds,
+           (SELECT count(*)::int FROM holds WHERE status = 'captured') AS captured,
+           (SELECT count(*)::int FROM charges WHERE hold_id IS NOT NULL) AS capture_charges
+      FROM accounts a
+      LEFT JOIN (SELECT account_id, sum(amount_minor) AS held FROM holds
+                  WHERE status = 'active' AND funded_by = 'balance' GROUP BY 1) h ON h.account_id = a.id`);
+  const r = rows[0];
+  return { ...r, exact: r.held_mismatched === 0 && r.captured === r.capture_charges };
+}
+
 async function verify(db, hotCounts) {
   const ledger = await db.query(`
     SELECT count(*) FILTER (WHERE a.balance_minor <> COALESCE(cr.total, 0) - COALESCE(ch.total, 0))::int AS mismatched,
@@ -440,11 +495,18 @@ async function main() {
     const verification = await verify(db, hotCounts);
     const hotExact = verification.hot.every((h) => h.exact);
     if (hot) hot.met = hotExact && hot.vsCharge >= TARGETS.hotVsCharge;
+    const holdsVerified = await verifyHolds(db);
+    const hc = byId.hold_capture;
+    if (hc) {
+      hc.target = `>= ${TARGETS.chargeRatio * 100}% and p99 <= ${TARGETS.p99Factor}x, exact`;
+      hc.met = hc.ratio >= TARGETS.chargeRatio && p99Ok(hc) && holdsVerified.exact;
+    }
 
     const checks = {
       ledger_equals_balances: verification.mismatched === 0,
       no_negative_balance: verification.negative === 0,
       hot_account_exact: hotExact,
+      holds_exact: holdsVerified.exact,
       rss_under_target: peakHwmMb < TARGETS.rssMb,
       start_under_target: startMs < TARGETS.startMs,
     };
@@ -455,6 +517,8 @@ async function main() {
       `service peak RSS (VmHWM): ${fmt(peakHwmMb)} MB (target < ${TARGETS.rssMb}); start to ready: ${fmt(startMs)} ms (target < ${TARGETS.startMs})`,
       `verification: ${verification.accounts} accounts, ledger sums = balances: ${checks.ledger_equals_balances ? 'yes' : 'NO'} ` +
         `(${verification.mismatched} mismatched), negative balances: ${verification.negative}, credit checks recorded: ${verification.credit_checks_recorded}`,
+      `holds: ${holdsVerified.holds} made, ${holdsVerified.captured} captured = ${holdsVerified.capture_charges} charges from captures, ` +
+        `held totals = active holds: ${holdsVerified.held_mismatched === 0 ? 'yes' : 'NO'}`,
       `${DURATION} s per run after ${WARMUP} s warm-up, ${CONNECTIONS} connections (hot account: ${HOT_CONNECTIONS}), node ${process.version}, ` +
         `load average at start ${LOAD_AT_START}, total ${((Date.now() - benchStarted) / 1000).toFixed(0)} s`,
     ];
@@ -481,7 +545,7 @@ async function main() {
           hot_vs_charge_ratio: hot?.vsCharge ?? null,
           service_peak_rss_mb: peakHwmMb,
           service_start_to_ready_ms: startMs,
-          verification,
+          verification: { ...verification, holds: holdsVerified },
           checks,
           table: text,
         },
@@ -489,7 +553,9 @@ async function main() {
         2,
       )}\n`,
     );
-    if (!checks.ledger_equals_balances || !checks.no_negative_balance || !hotExact) process.exitCode = 1;
+    if (!checks.ledger_equals_balances || !checks.no_negative_balance || !hotExact || !holdsVerified.exact) {
+      process.exitCode = 1;
+    }
   } finally {
     if (service) await stopProcess(service);
     if (baseline) await stopProcess(baseline);

@@ -141,7 +141,9 @@ describe('admin console: switches and limits', () => {
   });
 
   it('writes buffered key usage at shutdown', async () => {
-    const t = await createTestApp();
+    // No periodic flush in between: only the shutdown writes.
+    const t = await createTestApp({ LAST_USED_FLUSH_INTERVAL_MS: '3600000' });
+    process.env.LAST_USED_FLUSH_INTERVAL_MS = '5000';
     const key = await t.createKey({ permissions: ['billing:read'] });
     await request(t.http).get('/v1/billing/key').set('X-API-Key', key.plaintextKey);
     const db = t.db;

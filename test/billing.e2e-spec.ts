@@ -114,6 +114,9 @@ describe('Accounts, credit checks, charges, credits and the ledger (SPEC §3–6
         purchase_uses: 0,
         daily_free_uses_remaining: 2,
         daily_free_uses_limit: 2,
+        held_minor: 0,
+        free_uses_held: 0,
+        daily_free_uses_held: 0,
       });
       const acct = await account(u);
       expect(acct.body.wa_id).toBe('wa-test-001');

@@ -68,6 +68,9 @@ describe('hot paths', () => {
       purchase_uses: 0,
       daily_free_uses_remaining: 1,
       daily_free_uses_limit: 1,
+      held_minor: 0,
+      free_uses_held: 0,
+      daily_free_uses_held: 0,
     });
     const charged = { ...user, amount_minor: 3, currency: 'USD', description: 'msg' };
     expect((await charge(charged)).status).toBe(201); // daily free use
@@ -85,6 +88,9 @@ describe('hot paths', () => {
       purchase_uses: 20,
       daily_free_uses_remaining: 0,
       daily_free_uses_limit: 1,
+      held_minor: 0,
+      free_uses_held: 0,
+      daily_free_uses_held: 0,
     });
     // A new UTC day brings the daily free use back, in the check as in the charge.
     t.clock.advance(DAY_MS);
@@ -161,6 +167,9 @@ describe('hot paths', () => {
         purchase_uses: 20,
         daily_free_uses_remaining: 0,
         daily_free_uses_limit: 1,
+        held_minor: 0,
+        free_uses_held: 0,
+        daily_free_uses_held: 0,
       });
     }
     const audit = await auditRows(user);

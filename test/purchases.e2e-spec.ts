@@ -567,5 +567,43 @@ describe('purchases with Stripe', () => {
       expect(status.body).toMatchObject({ credits_added: 20, credits_refunded: 12 });
       await expectLedgerBalanced(accountId);
     });
+
+    it('charge.refunded never takes credit an active hold reserves: that part is recorded as unrecovered', async () => {
+      const { user, paymentId, intent, accountId } = await paidPurchase();
+      expect((await deliver('payment_intent.succeeded', intent)).status).toBe(200);
+      // Free uses gone, so the hold reserves balance: 15 of the 20 purchased credits.
+      await t.db.query(`UPDATE accounts SET free_uses_remaining = 0, daily_free_uses_limit = 0 WHERE id = $1`, [
+        accountId,
+      ]);
+      const held = await request(t.http)
+        .post('/v1/billing/holds')
+        .set('X-API-Key', key)
+        .send({
+          ...user,
+          amount_minor: 15,
+          description: 'LLM call',
+          idempotency_key: 'refund-hold',
+          expires_in_seconds: 60,
+        });
+      expect(held.body.funded_by).toBe('balance');
+      const refunded = (amountRefunded: number) => ({
+        id: `ch_${paymentId}`,
+        object: 'charge',
+        amount: 500,
+        amount_refunded: amountRefunded,
+        currency: 'usd',
+        payment_intent: paymentId,
+        refunded: amountRefunded === 500,
+        livemode: false,
+      });
+      expect((await deliver('charge.refunded', refunded(500))).status).toBe(200);
+      expect(await balanceOf(user)).toBe(15); // only the 5 not held were taken back
+      const [row] = (await t.db.query(
+        `SELECT credits_clawed_back, credits_unrecovered FROM purchases WHERE payment_id = $1`,
+        [paymentId],
+      )) as Array<Record<string, string>>;
+      expect(row).toEqual({ credits_clawed_back: '5', credits_unrecovered: '15' });
+      await expectLedgerBalanced(accountId);
+    });
   });
 });

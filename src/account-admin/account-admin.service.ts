@@ -180,7 +180,11 @@ export class AccountAdminService {
       if (request.currency && request.currency !== account.currency) {
         throw new CurrencyMismatchError(account.currency, request.currency);
       }
-      throw new InsufficientCreditsError(Number(account.balance_minor), Math.abs(request.amountMinor));
+      // What active holds do not reserve: a negative adjustment cannot take that (SPEC §11).
+      throw new InsufficientCreditsError(
+        Number(account.balance_minor) - Number(account.held_minor),
+        Math.abs(request.amountMinor),
+      );
     }
     return adjustment;
   }

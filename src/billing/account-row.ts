@@ -23,6 +23,9 @@ export function accountFromRow(row: Record<string, unknown>): Account {
     dailyFreeUsesRemaining: row.daily_free_uses_remaining as number,
     dailyFreeUsesDay: dateOnly(row.daily_free_uses_day),
     totalUses: Number(row.total_uses),
+    heldMinor: Number(row.held_minor ?? 0),
+    heldFreeUses: Number(row.held_free_uses ?? 0),
+    heldDailyFreeUses: Number(row.held_daily_free_uses ?? 0),
     createdAt: new Date(row.created_at as string),
     updatedAt: new Date(row.updated_at as string),
   };

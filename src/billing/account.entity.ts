@@ -67,6 +67,20 @@ export class Account {
   @Column({ type: 'bigint', default: 0, transformer: bigintToNumber })
   totalUses: number;
 
+  /**
+   * What the account's `active` holds reserve (see the HoldsAndRefunds migration): balance, one-time
+   * free uses, and daily free uses of `dailyFreeUsesDay`. Holds past their expiry count here until the
+   * next statement that locks the account records them as expired.
+   */
+  @Column({ type: 'bigint', default: 0, transformer: bigintToNumber })
+  heldMinor: number;
+
+  @Column({ type: 'integer', default: 0 })
+  heldFreeUses: number;
+
+  @Column({ type: 'integer', default: 0 })
+  heldDailyFreeUses: number;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 

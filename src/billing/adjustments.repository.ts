@@ -3,7 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { AuditActor } from '../audit/audit-actor.js';
 import { ACTOR_COLUMNS, actorParams, actorPlaceholders } from '../audit/audit.repository.js';
+import { Clock, utcDay } from '../common/time/clock.js';
 import type { AccountKey } from './accounts.repository.js';
+import { LOCK_AVAILABLE_BY_KEY_SQL } from './sql/holds.sql.js';
 
 /** Who asked for an adjustment (operator, API key, CLI) and in which request: written into its audit row. */
 export type AdjustmentAuthor = AuditActor;
@@ -44,12 +46,14 @@ export interface ExistingCreditRow {
 export interface AdjustmentOutcome {
   adjustment: AdjustmentRow | null;
   existing: ExistingCreditRow | null;
-  account: { id: string; status: string; currency: string; balance_minor: number } | null;
+  /** `held_minor`: what active holds reserve, which a negative adjustment cannot take. */
+  account: { id: string; status: string; currency: string; balance_minor: number; held_minor: number } | null;
 }
 
 /**
  * One statement: lock the account, look for the idempotency key, move the balance by the signed
- * amount unless that would take it below zero (or the account is closed, or the currency differs),
+ * amount unless that would take it below what active holds reserve (zero without holds), or the
+ * account is closed, or the currency differs;
  * write the `adjustment` credit with the balance it produced, and the audit row. A concurrent
  * duplicate key violates uq_credits_idempotency and rolls the whole statement back.
  * The audit row (admin_audit_log, read by account-admin) is part of the same statement, so a
@@ -57,7 +61,7 @@ export interface AdjustmentOutcome {
  */
 const ADJUST_SQL = `
 WITH acct AS (
-  SELECT id, status, currency, balance_minor
+  SELECT id, status, currency, balance_minor, held_minor
     FROM accounts
    WHERE environment = $1 AND oauth_provider = $2 AND external_id = $3
      FOR UPDATE
@@ -73,7 +77,7 @@ WITH acct AS (
      AND NOT EXISTS (SELECT 1 FROM existing)
      AND a.status <> 'closed'
      AND a.currency = COALESCE($5::text, a.currency)
-     AND a.balance_minor + $4::bigint >= 0
+     AND a.balance_minor + $4::bigint >= a.held_minor
   RETURNING a.id, a.currency, a.balance_minor AS balance_after, a.balance_minor - $4::bigint AS balance_before
 ), inserted AS (
   INSERT INTO credits (account_id, environment, amount_minor, currency, transaction_type, description,
@@ -103,9 +107,24 @@ SELECT (SELECT row_to_json(r) FROM (
 /** Manual balance adjustments (billing:admin): the only way an operator moves a balance. */
 @Injectable()
 export class AdjustmentsRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   async adjustBalance(key: AccountKey, req: AdjustmentRequest, author: AdjustmentAuthor): Promise<AdjustmentOutcome> {
+    if (req.amountMinor < 0) {
+      // Holds past their expiry reserve nothing: record them first, so `held_minor` is what active
+      // holds reserve (one that expires in between only makes the adjustment more careful).
+      const now = this.clock.now();
+      await this.db.query(LOCK_AVAILABLE_BY_KEY_SQL, [
+        key.environment,
+        key.oauthProvider,
+        key.externalId,
+        utcDay(now),
+        now.toISOString(),
+      ]);
+    }
     const rows: AdjustmentOutcome[] = await this.db.query(ADJUST_SQL, [
       key.environment,
       key.oauthProvider,

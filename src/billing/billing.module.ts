@@ -12,16 +12,22 @@ import { CreditCheck } from './credit-check.entity.js';
 import { CreditChecksRepository } from './credit-checks.repository.js';
 import { Credit } from './credit.entity.js';
 import { CreditsRepository } from './credits.repository.js';
+import { Hold } from './hold.entity.js';
+import { HoldsController } from './holds.controller.js';
+import { HoldsRepository } from './holds.repository.js';
+import { HoldsService } from './holds.service.js';
 import { LedgerRepository } from './ledger.repository.js';
 import { PurchaseLedgerRepository } from './purchase-ledger.repository.js';
+import { RefundsRepository } from './refunds.repository.js';
+import { RefundsService } from './refunds.service.js';
 
 /**
- * Accounts, charges, credits and the ledger. The only folder whose statements move a balance or
+ * Accounts, charges, credits, holds, refunds and the ledger. The only folder whose statements move a balance or
  * write a ledger row: other features call the exported repositories' intent-named methods.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Account, Charge, Credit, CreditCheck])],
-  controllers: [BillingController],
+  imports: [TypeOrmModule.forFeature([Account, Charge, Credit, CreditCheck, Hold])],
+  controllers: [BillingController, HoldsController],
   providers: [
     BillingService,
     AccountsRepository,
@@ -31,6 +37,10 @@ import { PurchaseLedgerRepository } from './purchase-ledger.repository.js';
     LedgerRepository,
     AdjustmentsRepository,
     PurchaseLedgerRepository,
+    HoldsService,
+    HoldsRepository,
+    RefundsService,
+    RefundsRepository,
     PreparedQueries,
   ],
   exports: [BillingService, AccountsRepository, AdjustmentsRepository, PurchaseLedgerRepository],

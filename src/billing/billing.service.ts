@@ -87,12 +87,14 @@ export class BillingService {
   }
 
   async checkCredit(principal: Principal, dto: CreditCheckDto): Promise<CreditCheckResponse> {
+    const now = this.clock.now();
     const outcome = await this.checks.checkAndRecord(keyOf(principal, dto), {
       attributes: attributesOf(dto),
       currency: this.env.DEFAULT_CURRENCY,
       freeUses: this.env.FREE_USES_PER_ACCOUNT,
       dailyFreeUses: this.env.DAILY_FREE_USES,
-      today: utcDay(this.clock.now()),
+      today: utcDay(now),
+      now,
       apiKeyId: principal.keyId,
       context: compact(dto.context),
     });
@@ -111,13 +113,15 @@ export class BillingService {
 
   private async chargeOnce(principal: Principal, dto: CreateChargeDto): Promise<ChargeResponse> {
     const key = keyOf(principal, dto);
+    const now = this.clock.now();
     const request = {
       amountMinor: dto.amount_minor,
       currency: dto.currency ?? null,
       description: dto.description,
       idempotencyKey: dto.idempotency_key ?? null,
       metadata: compact(dto.metadata),
-      today: utcDay(this.clock.now()),
+      today: utcDay(now),
+      now,
       apiKeyId: principal.keyId,
     };
     let outcome;
@@ -143,7 +147,8 @@ export class BillingService {
       if (dto.currency && dto.currency !== current.currency) {
         throw new CurrencyMismatchError(current.currency, dto.currency);
       }
-      throw new InsufficientCreditsError(current.balanceMinor, dto.amount_minor);
+      // What holds do not reserve (the statement just recorded any that expired).
+      throw new InsufficientCreditsError(current.balanceMinor - current.heldMinor, dto.amount_minor);
     }
     return {
       charge_id: charge.id,
@@ -221,6 +226,10 @@ export class BillingService {
         metadata: r.metadata,
         funding_source: r.funding_source,
         external_transaction_id: r.external_transaction_id,
+        hold_id: r.hold_id,
+        refunded_minor: r.refunded_minor === null ? null : Number(r.refunded_minor),
+        refund_ids: r.refund_ids,
+        charge_id: r.charge_id,
       })),
       total_count: total,
       has_more: query.offset + rows.length < total,
@@ -262,15 +271,19 @@ export class BillingService {
     const active = outcome.status === 'active';
     return {
       has_credit: outcome.hasCredit,
-      // Suspended or closed accounts show nothing spendable, so agents cannot serve them.
-      credits_remaining: active ? outcome.balanceMinor : 0,
+      // Suspended or closed accounts show nothing spendable, so agents cannot serve them; active
+      // ones show what holds leave free (SPEC §11).
+      credits_remaining: active ? outcome.balanceMinor - outcome.heldMinor : 0,
       plan_name: outcome.planName,
       reason: outcome.reason,
-      free_uses_remaining: active ? outcome.freeUsesRemaining : 0,
+      free_uses_remaining: active ? outcome.freeUsesRemaining - outcome.heldFreeUses : 0,
       total_uses: outcome.totalUses,
-      daily_free_uses_remaining: active ? outcome.dailyFreeUsesRemaining : 0,
+      daily_free_uses_remaining: active ? outcome.dailyFreeUsesRemaining - outcome.heldDailyFreeUses : 0,
       daily_free_uses_limit: outcome.dailyFreeUsesLimit,
       ...this.purchaseQuote(outcome.hasCredit),
+      held_minor: active ? outcome.heldMinor : 0,
+      free_uses_held: active ? outcome.heldFreeUses : 0,
+      daily_free_uses_held: active ? outcome.heldDailyFreeUses : 0,
     };
   }
 

@@ -43,6 +43,18 @@ export class Charge {
   @Column({ type: 'uuid', nullable: true })
   apiKeyId: string | null;
 
+  /** The hold whose capture wrote this charge. */
+  @Column({ type: 'uuid', nullable: true })
+  holdId: string | null;
+
+  /** What refunds gave back of `balanceDebitMinor` so far (never more). */
+  @Column({ type: 'bigint', default: 0, transformer: bigintToNumber })
+  refundedMinor: number;
+
+  /** A refund gave back the free use that paid for this charge. */
+  @Column({ type: 'boolean', default: false })
+  freeUseReturned: boolean;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 }

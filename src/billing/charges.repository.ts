@@ -17,6 +17,8 @@ export interface ChargeRequest {
   metadata: Record<string, unknown>;
   /** UTC day the daily free uses are counted for. */
   today: string;
+  /** The clock's now: holds past their expiry reserve nothing. */
+  now: Date;
   apiKeyId: string | null;
 }
 
@@ -72,6 +74,7 @@ export class ChargesRepository {
       JSON.stringify(req.metadata),
       req.today,
       req.apiKeyId,
+      req.now.toISOString(),
     ]);
     return rows[0];
   }

@@ -13,6 +13,8 @@ export interface CreditCheckRequest {
   dailyFreeUses: number;
   /** UTC day the daily free uses are counted for. */
   today: string;
+  /** The clock's now: holds past their expiry reserve nothing. */
+  now: Date;
   apiKeyId: string | null;
   context: Record<string, unknown>;
 }
@@ -29,6 +31,10 @@ export interface CreditCheckOutcome {
   totalUses: number;
   hasCredit: boolean;
   reason: string | null;
+  /** What the account's active holds reserve: balance, one-time free uses, today's daily free uses. */
+  heldMinor: number;
+  heldFreeUses: number;
+  heldDailyFreeUses: number;
 }
 
 interface CreditCheckRow {
@@ -41,6 +47,9 @@ interface CreditCheckRow {
   total_uses: string;
   has_credit: boolean;
   reason: string | null;
+  hold_minor: string;
+  hold_free: number;
+  hold_daily: number;
 }
 
 @Injectable()
@@ -69,6 +78,7 @@ export class CreditChecksRepository {
       req.today,
       req.apiKeyId,
       JSON.stringify(req.context),
+      req.now.toISOString(),
     ];
     let rows = await this.prepared.rows<CreditCheckRow>(CHECK_AND_RECORD, values);
     // Empty only when a concurrent check created the account after this statement's snapshot.
@@ -84,6 +94,9 @@ export class CreditChecksRepository {
       totalUses: Number(row.total_uses),
       hasCredit: row.has_credit,
       reason: row.reason,
+      heldMinor: Number(row.hold_minor),
+      heldFreeUses: row.hold_free,
+      heldDailyFreeUses: row.hold_daily,
     };
   }
 }

@@ -41,6 +41,14 @@ export class Credit {
   @Column({ type: 'uuid', nullable: true })
   apiKeyId: string | null;
 
+  /** For a `refund` of a charge: the charge it gives back. */
+  @Column({ type: 'uuid', nullable: true })
+  chargeId: string | null;
+
+  /** One-time free uses this refund gave back (a refund of a charge a free use paid). */
+  @Column({ type: 'integer', default: 0 })
+  freeUsesReturned: number;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 }

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
+import { Clock, utcDay } from '../common/time/clock.js';
 import { refundOwed, splitOwed } from './refund-clawback.js';
+import { LOCK_AVAILABLE_BY_ID_SQL } from './sql/holds.sql.js';
 
 export interface PurchaseCreditOutcome {
   /** The purchase credit written by this call; null when it was already credited (or is unknown). */
@@ -50,7 +52,10 @@ SELECT (SELECT row_to_json(i) FROM inserted i) AS credit`;
  */
 @Injectable()
 export class PurchaseLedgerRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly clock: Clock,
+  ) {}
 
   /** Credits a paid purchase exactly once, however often (and concurrently) Stripe reports it. */
   async creditPurchaseOnce(paymentId: string, environment: KeyEnvironment): Promise<PurchaseCreditOutcome> {
@@ -69,7 +74,7 @@ export class PurchaseLedgerRepository {
   /**
    * Brings the credits removed for refunds in line with Stripe's cumulative `amount_refunded`:
    * the refunded share of the purchased credits ({@link refundOwed}), taken from the balance as a
-   * negative `adjustment` (never below zero); what the balance cannot cover is recorded as
+   * negative `adjustment` (never below what active holds reserve); what it cannot cover is recorded as
    * unrecovered. Redeliveries and stale events find nothing left to take. The purchase row lock
    * serialises concurrent refunds.
    */
@@ -112,11 +117,14 @@ export class PurchaseLedgerRepository {
 
       let split = { clawedBack: 0, unrecovered: 0 };
       if (owed > 0) {
-        const [account]: Array<{ balance_minor: string }> = await m.query(
-          `SELECT balance_minor FROM accounts WHERE id = $1 FOR UPDATE`,
-          [purchase.account_id],
-        );
-        split = splitOwed(owed, Number(account.balance_minor));
+        // Only what active holds do not reserve can be taken back (holds past expiry are recorded first).
+        const now = this.clock.now();
+        const [account]: Array<{ available_minor: string }> = await m.query(LOCK_AVAILABLE_BY_ID_SQL, [
+          purchase.account_id,
+          utcDay(now),
+          now.toISOString(),
+        ]);
+        split = splitOwed(owed, Number(account.available_minor));
         const take = split.clawedBack;
         if (take > 0) {
           const unrecoveredNote = split.unrecovered > 0 ? `; ${split.unrecovered} already spent, not recovered` : '';

@@ -1,5 +1,16 @@
 import { plainToInstance } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidationError,
+  validateSync,
+} from 'class-validator';
 
 const toBoolean = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
@@ -66,6 +77,18 @@ export class Env {
 
   @Matches(/^[A-Za-z]{3}$/)
   DEFAULT_CURRENCY = 'USD';
+
+  /** How long a hold reserves when the request names no `expires_in_seconds`. At most the maximum below. */
+  @IsInt()
+  @Min(1)
+  @Max(2_592_000)
+  HOLD_DEFAULT_EXPIRES_IN_SECONDS = 300;
+
+  /** The longest `expires_in_seconds` a hold may ask for (longer: 422). */
+  @IsInt()
+  @Min(1)
+  @Max(2_592_000)
+  HOLD_MAX_EXPIRES_IN_SECONDS = 86_400;
 
   /** Stripe secret (or restricted) key. Empty: purchase routes answer 503, everything else works. */
   @IsOptional()
@@ -293,6 +316,8 @@ const NUMERIC_KEYS = new Set<string>([
   'DB_POOL_SIZE',
   'FREE_USES_PER_ACCOUNT',
   'DAILY_FREE_USES',
+  'HOLD_DEFAULT_EXPIRES_IN_SECONDS',
+  'HOLD_MAX_EXPIRES_IN_SECONDS',
   'PURCHASE_PRICE_MINOR',
   'PURCHASE_USES',
   'STRIPE_API_PORT',
@@ -352,6 +377,14 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   }
   const env = plainToInstance(Env, picked, { exposeDefaultValues: true });
   const errors = validateSync(env, { skipMissingProperties: false });
+  if (errors.length === 0 && env.HOLD_DEFAULT_EXPIRES_IN_SECONDS > env.HOLD_MAX_EXPIRES_IN_SECONDS) {
+    errors.push(
+      Object.assign(new ValidationError(), {
+        property: 'HOLD_DEFAULT_EXPIRES_IN_SECONDS',
+        constraints: { max: 'HOLD_DEFAULT_EXPIRES_IN_SECONDS must not be greater than HOLD_MAX_EXPIRES_IN_SECONDS' },
+      }),
+    );
+  }
   if (errors.length > 0) {
     const lines = errors.map(
       (e) =>

@@ -39,4 +39,8 @@ export interface CreditCheckResponse {
   purchase_uses: number;
   daily_free_uses_remaining: number;
   daily_free_uses_limit: number;
+  /** What active holds reserve (SPEC §11); the fields above are what is left beside them. */
+  held_minor: number;
+  free_uses_held: number;
+  daily_free_uses_held: number;
 }

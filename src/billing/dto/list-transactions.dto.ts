@@ -31,6 +31,13 @@ export interface TransactionResponse {
   metadata: Record<string, unknown> | null;
   funding_source: string | null;
   external_transaction_id: string | null;
+  /** Charges written by capturing a hold: the hold. */
+  hold_id: string | null;
+  /** Charges: what refunds gave back so far, and the refund credits (oldest first); null for credits. */
+  refunded_minor: number | null;
+  refund_ids: string[] | null;
+  /** Refund credits: the charge they give back; null otherwise. */
+  charge_id: string | null;
 }
 
 export interface TransactionListResponse {

@@ -1,6 +1,6 @@
 /** What the check reads; listed, not `*`, so a prepared plan survives columns added by a migration. */
 const COLUMNS = `id, environment, status, plan_name, balance_minor, free_uses_remaining, daily_free_uses_limit,
-  daily_free_uses_remaining, daily_free_uses_day, total_uses`;
+  daily_free_uses_remaining, daily_free_uses_day, total_uses, held_minor, held_free_uses, held_daily_free_uses`;
 
 /**
  * The credit check as one statement (SPEC §4), so the hot path is one round trip:
@@ -10,16 +10,19 @@ const COLUMNS = `id, environment, status, plan_name, balance_minor, free_uses_re
  * Parameters: $1 environment, $2 oauth_provider, $3 external_id, $4..$9 wa_id, tenant_id,
  * customer_email, display_name, user_role, agent_id (null = not sent), $10 currency for a new
  * account, $11 one-time free uses, $12 daily free uses, $13 today (UTC), $14 api key id,
- * $15 context (jsonb).
+ * $15 context (jsonb), $16 now (holds past their expiry reserve nothing).
  *
- * Returns what the response needs (`daily_left`: today's remaining daily free uses) plus
+ * Returns what the response needs (`daily_left`: today's remaining daily free uses, before holds;
+ * `hold_minor`, `hold_free`, `hold_daily`: what holds reserve) plus
  * `has_credit` and `reason` exactly as recorded, or no row when a
  * concurrent request created the account between this statement's snapshot and its insert (the
  * caller runs it again; the next snapshot sees the account).
  *
  * The decision (also the audit row's): inactive accounts have no credit ('Account suspended' /
  * 'Account closed'); active ones have credit when a daily free use (today's count, or the full
- * limit on a new day), a one-time free use, or any balance remains.
+ * limit on a new day), a one-time free use, or any balance remains that active holds do not
+ * reserve (`hold_*`: what the account's active, unexpired holds reserve, read from the same
+ * snapshot as the account; looked up only when the account's held totals say it has holds).
  */
 export const CREDIT_CHECK_SQL = `
 WITH found AS (
@@ -61,11 +64,21 @@ WITH found AS (
 ), decided AS (
   SELECT a.*,
          CASE WHEN a.daily_free_uses_day = $13::date THEN a.daily_free_uses_remaining
-              ELSE a.daily_free_uses_limit END AS daily_left
+              ELSE a.daily_free_uses_limit END AS daily_left,
+         COALESCE(h.minor, 0) AS hold_minor, h.free AS hold_free, h.daily AS hold_daily
     FROM account a
+    CROSS JOIN LATERAL (
+      SELECT sum(x.amount_minor) FILTER (WHERE x.funded_by = 'balance')::bigint AS minor,
+             count(*) FILTER (WHERE x.funded_by = 'free_use')::int AS free,
+             count(*) FILTER (WHERE x.funded_by = 'daily_free_use' AND x.funded_day = $13::date)::int AS daily
+        FROM holds x
+       WHERE (a.held_minor > 0 OR a.held_free_uses > 0 OR a.held_daily_free_uses > 0)
+         AND x.account_id = a.id AND x.status = 'active' AND x.expires_at > $16::timestamptz
+    ) h
 ), audited AS (
   SELECT d.*,
-         d.status = 'active' AND (d.daily_left > 0 OR d.free_uses_remaining > 0 OR d.balance_minor > 0) AS has_credit
+         d.status = 'active' AND (d.daily_left - d.hold_daily > 0 OR d.free_uses_remaining - d.hold_free > 0
+                                  OR d.balance_minor - d.hold_minor > 0) AS has_credit
     FROM decided d
 ), audit AS (
   INSERT INTO credit_checks (account_id, environment, has_credit, reason, context, api_key_id)
@@ -78,5 +91,6 @@ WITH found AS (
   RETURNING reason
 )
 SELECT a.status, a.plan_name, a.balance_minor, a.free_uses_remaining, a.daily_free_uses_limit,
-       a.daily_left, a.total_uses, a.has_credit, (SELECT reason FROM audit) AS reason
+       a.daily_left, a.total_uses, a.has_credit, (SELECT reason FROM audit) AS reason,
+       a.hold_minor, a.hold_free, a.hold_daily
   FROM audited a`;

@@ -26,6 +26,16 @@ export type ErrorCode =
   | 'credit_exists'
   | 'idempotency_conflict'
   | 'balance_limit_exceeded'
+  // Holds and refunds
+  | 'hold_not_found'
+  | 'hold_exists'
+  | 'hold_captured'
+  | 'hold_released'
+  | 'hold_expired'
+  | 'capture_exceeds_hold'
+  | 'charge_not_found'
+  | 'charge_fully_refunded'
+  | 'refund_exceeds_charge'
   // API keys and operators
   | 'api_key_not_found'
   | 'key_not_rotatable'
@@ -86,6 +96,15 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   credit_exists: 409,
   idempotency_conflict: 422,
   balance_limit_exceeded: 422,
+  hold_not_found: 404,
+  hold_exists: 409,
+  hold_captured: 409,
+  hold_released: 409,
+  hold_expired: 409,
+  capture_exceeds_hold: 400,
+  charge_not_found: 404,
+  charge_fully_refunded: 409,
+  refund_exceeds_charge: 400,
   api_key_not_found: 404,
   key_not_rotatable: 409,
   admin_user_not_found: 404,

@@ -58,6 +58,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly holds = new Counter({
+    name: 'billing_holds_total',
+    help: 'Hold attempts by outcome: success, or the error code (insufficient_credits, hold_exists, ...). Captures count as charges.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly credits = new Counter({
     name: 'billing_credits_total',
     help: 'Credit attempts by transaction type and outcome.',
@@ -121,6 +128,11 @@ export class MetricsService {
   /** Counts a charge attempt by how it ended, passing its result or error through unchanged. */
   async countCharge<T>(attempt: Promise<T>): Promise<T> {
     return this.count(attempt, (outcome: Outcome) => this.charges.inc({ outcome }));
+  }
+
+  /** Counts a hold attempt by how it ended, passing its result or error through unchanged. */
+  async countHold<T>(attempt: Promise<T>): Promise<T> {
+    return this.count(attempt, (outcome: Outcome) => this.holds.inc({ outcome }));
   }
 
   async countCredit<T extends { amount_minor: number }>(transactionType: string, attempt: Promise<T>): Promise<T> {
