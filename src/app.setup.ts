@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { configureAdminConsole } from './admin-console/admin-console.setup.js';
+import { DatabaseStatus } from './common/database/database-status.js';
 import { HttpErrorFilter } from './common/errors/http-error.filter.js';
 import { GracefulShutdown } from './common/lifecycle/graceful-shutdown.js';
 import { RequestLogger } from './common/logging/request-logger.js';
@@ -25,7 +26,7 @@ export function configureApp(app: INestApplication): INestApplication {
   // Stripe signs the exact bytes it sends: keep them raw (the JSON parser then skips the request).
   app.use(STRIPE_WEBHOOK_PATH, deferredRawBodyParser('1mb'));
   app.use(deferredJsonBodyParser('100kb'));
-  app.useGlobalFilters(new HttpErrorFilter());
+  app.useGlobalFilters(new HttpErrorFilter(app.get(DatabaseStatus)));
   app.useGlobalPipes(new RequestValidationPipe());
   setupOpenApi(app);
   // SIGTERM/SIGINT run the shutdown sequence (GracefulShutdown drains first), then exit 0.

@@ -134,19 +134,50 @@ function annotateConsoleOperation(op: Operation, ext: Record<string, unknown>, a
   };
 }
 
+const UNAVAILABLE =
+  '`database_unavailable`: the database did not answer in time; nothing was changed. Retry after `Retry-After` seconds.';
+const UNKNOWN =
+  '`outcome_unknown`: the connection to the database was lost after the request reached it, so it may or may ' +
+  'not have been applied. Retry the same request with the same `idempotency_key`: if it was applied the retry ' +
+  'answers 409 with the existing id (`X-Existing-Charge-ID` / `X-Existing-Credit-ID`), otherwise it is applied once.';
+
+/** Documents the database's 503s (README "Errors and retries") on every operation that uses it. */
+export function annotateDatabaseFailures(document: OpenAPIObject): OpenAPIObject {
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (path === '/' || path.startsWith('/health') || path === '/metrics') continue;
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!op) continue;
+      const text = method === 'get' || method === 'head' ? UNAVAILABLE : `${UNAVAILABLE} Or ${UNKNOWN}`;
+      const existing = op.responses['503'] as { description?: string } | undefined;
+      op.responses['503'] = {
+        description: [existing?.description, text].filter(Boolean).join(' Also: '),
+        headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+      };
+    }
+  }
+  return document;
+}
+
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle(SERVICE_NAME)
     .setDescription(
       'Credit and billing for AI agents. Authenticate with the `X-API-Key` header; each operation ' +
         `names the permission it needs in \`${PERMISSION_EXTENSION}\`. The admin console API (\`/admin/api\`) ` +
-        `takes an operator session cookie instead, never an API key; its operations name the role in \`${ROLE_EXTENSION}\`.`,
+        `takes an operator session cookie instead, never an API key; its operations name the role in \`${ROLE_EXTENSION}\`.\n\n` +
+        'Errors are `{"detail", "code"}`. When the database is unavailable requests answer 503 ' +
+        '`database_unavailable` with `Retry-After` (nothing changed). A request that changes state may instead ' +
+        'answer 503 `outcome_unknown` (the connection was lost after it reached the database): retry it with the ' +
+        'same `idempotency_key`; a 409 with the existing id means it had been applied.',
     )
     .setVersion(SERVICE_VERSION)
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, API_KEY_SCHEME)
     .addApiKey({ type: 'apiKey', in: 'cookie', name: SESSION_COOKIE }, ADMIN_SESSION_SCHEME)
     .build();
-  return annotatePermissions(SwaggerModule.createDocument(app, config), accessByOperationId(app));
+  return annotateDatabaseFailures(
+    annotatePermissions(SwaggerModule.createDocument(app, config), accessByOperationId(app)),
+  );
 }
 
 /** Swagger UI at `/docs`, the document at `/docs-json`, unless `DOCS_ENABLED=false`. */

@@ -40,7 +40,9 @@ describe('admin console: sign-in, MFA, sessions', () => {
     c.secret = enrol.body.secret_base32;
     const wrong = await c.post('/auth/mfa/enroll/confirm', { code: '000000' === c.code() ? '111111' : '000000' });
     expect([wrong.status, wrong.body.code]).toEqual([401, 'invalid_mfa_code']);
-    const confirm = await c.post('/auth/mfa/enroll/confirm', { code: c.code() });
+    // The codes sent are kept: recomputing one later could land in the next 30-second step.
+    const firstCode = c.code();
+    const confirm = await c.post('/auth/mfa/enroll/confirm', { code: firstCode });
     expect(confirm.status).toBe(200);
     expect(confirm.body.recovery_codes).toHaveLength(10);
     expect(new Set(confirm.body.recovery_codes).size).toBe(10);
@@ -50,7 +52,6 @@ describe('admin console: sign-in, MFA, sessions', () => {
     );
     expect(sessionCookie).toMatch(/^__Host-ciris_admin=[\w-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
     c.csrf = confirm.body.csrf_token;
-    const firstCode = c.code();
 
     const me = await c.get('/auth/me');
     expect(me.status).toBe(200);
@@ -75,9 +76,9 @@ describe('admin console: sign-in, MFA, sessions', () => {
     const replay = await c.post('/auth/mfa/verify', { code: firstCode });
     expect([replay.status, replay.body.code]).toEqual([401, 'invalid_mfa_code']);
     t.clock.advance(30_000);
-    const fresh = await c.post('/auth/mfa/verify', { code: c.code() });
-    expect(fresh.status).toBe(200);
     const freshCode = c.code();
+    const fresh = await c.post('/auth/mfa/verify', { code: freshCode });
+    expect(fresh.status).toBe(200);
     c.csrf = fresh.body.csrf_token;
     await c.post('/auth/logout');
     // The code just accepted cannot be used again either, even within its window.

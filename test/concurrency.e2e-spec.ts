@@ -63,6 +63,28 @@ describe('Concurrency: charges are exact under contention (SPEC §5)', () => {
     expect(await ledgerMismatches(t.db)).toEqual([]);
   });
 
+  it('parallel copies of one charge that spends the last credit: one charge, the rest 409 (never 402)', async () => {
+    const u = newUser();
+    await post('/v1/billing/accounts', { ...u, initial_balance_minor: 5 });
+    const body = { ...u, amount_minor: 5, currency: 'USD', description: 'last', idempotency_key: 'last-credit' };
+    // Hold the account row so every copy starts (and takes its snapshot) before the first one commits.
+    const blocker = t.db.createQueryRunner();
+    await blocker.startTransaction();
+    await blocker.query(`SELECT 1 FROM accounts WHERE external_id = $1 FOR UPDATE`, [u.external_id]);
+    const pending = Promise.all(Array.from({ length: 8 }, () => post('/v1/billing/charges', body)));
+    await new Promise((r) => setTimeout(r, 500));
+    await blocker.commitTransaction();
+    await blocker.release();
+    const results = await pending;
+    const created = results.filter((r) => r.status === 201);
+    expect(created).toHaveLength(1);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(7);
+    for (const r of results.filter((x) => x.status === 409)) {
+      expect(r.headers['x-existing-charge-id']).toBe(created[0].body.charge_id);
+    }
+    expect(await ledgerMismatches(t.db)).toEqual([]);
+  });
+
   it('parallel duplicate credits: one credit, the rest 409', async () => {
     const u = newUser();
     await post('/v1/billing/accounts', u);

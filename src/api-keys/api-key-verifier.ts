@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import pg from 'pg';
 import { Env } from '../config/env.js';
 import { hashApiKey, isWellFormedApiKey, type KeyEnvironment } from '../common/crypto/api-key-token.js';
@@ -48,7 +55,7 @@ interface CacheEntry {
  * `last_used_at` is buffered and written in one statement per flush interval.
  */
 @Injectable()
-export class ApiKeyVerifier implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ApiKeyVerifier implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger(ApiKeyVerifier.name);
   private readonly cache = new Map<string, CacheEntry>();
   private readonly pendingUses = new Map<string, LastUse>();
@@ -59,6 +66,8 @@ export class ApiKeyVerifier implements OnApplicationBootstrap, OnApplicationShut
   private stopped = false;
   private flushTimer?: NodeJS.Timeout;
   private reconnectTimer?: NodeJS.Timeout;
+  /** When the listener was lost (the loss is logged once, and its return once). */
+  private lostSince?: number;
 
   /** `API_KEY_EXPIRY_WARNING_DAYS` in ms. */
   private readonly warningMs: number;
@@ -78,12 +87,22 @@ export class ApiKeyVerifier implements OnApplicationBootstrap, OnApplicationShut
     this.flushTimer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * The first shutdown hook: from here on nothing reconnects, whatever later hooks do (a reconnect
+   * scheduled after the app is gone would run in a torn-down process or test environment).
+   */
+  async onModuleDestroy(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.flushTimer);
     clearTimeout(this.reconnectTimer);
+    const listener = this.listener;
+    this.listener = undefined;
+    this.listening = false;
+    await listener?.end().catch(() => undefined);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.flushTimer);
     await this.flushLastUses();
-    await this.listener?.end().catch(() => undefined);
   }
 
   async verify(apiKey: unknown): Promise<VerifiedApiKey> {
@@ -168,7 +187,11 @@ export class ApiKeyVerifier implements OnApplicationBootstrap, OnApplicationShut
       this.listener = undefined;
       client.end().catch(() => undefined);
       if (!this.stopped) {
-        this.logger.warn(`API key change listener lost (${reason}); serving keys without cache until it is back`);
+        // One line per loss, not one per reconnect attempt (every second during an outage).
+        if (this.lostSince === undefined) {
+          this.lostSince = Date.now();
+          this.logger.warn(`API key change listener lost (${reason}); serving keys without cache until it is back`);
+        }
         this.reconnectTimer = setTimeout(() => void this.listen(), RECONNECT_DELAY_MS);
         this.reconnectTimer.unref();
       }
@@ -180,8 +203,16 @@ export class ApiKeyVerifier implements OnApplicationBootstrap, OnApplicationShut
     try {
       await client.connect();
       await client.query(`LISTEN ${API_KEY_CHANGED_CHANNEL}`);
+      if (this.stopped || this.listener !== client) {
+        await client.end().catch(() => undefined);
+        return;
+      }
       this.invalidate();
       this.listening = true;
+      if (this.lostSince !== undefined) {
+        this.logger.log(`API key change listener back after ${Math.round((Date.now() - this.lostSince) / 1000)} s`);
+        this.lostSince = undefined;
+      }
     } catch (error) {
       lost((error as Error).message);
     }

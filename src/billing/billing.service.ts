@@ -140,7 +140,12 @@ export class BillingService {
     if (existing) this.throwDuplicateCharge(existing, dto);
     if (!charge) {
       // The statement's snapshot may predate a change it then waited for (a suspension, a debit):
-      // explain the refusal from the account as it is now.
+      // explain the refusal from the account as it is now. A concurrent copy of this very request
+      // may be that debit: its charge answers (409), not the credit it spent (402).
+      if (request.idempotencyKey) {
+        const duplicate = await this.charges.findByIdempotencyKey(key, request.idempotencyKey);
+        if (duplicate) this.throwDuplicateCharge(duplicate, dto);
+      }
       const current = await this.mustFind(key);
       if (current.status === 'suspended') throw new AccountSuspendedError();
       if (current.status === 'closed') throw new AccountClosedError();

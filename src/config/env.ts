@@ -53,6 +53,30 @@ export class Env {
   @Max(500)
   DB_POOL_SIZE = 20;
 
+  /** Longest wait (ms) for a pooled database connection, or for a new one to open; then 503. */
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  DB_CONNECT_TIMEOUT_MS = 2_000;
+
+  /**
+   * Longest run (ms) of one statement (PostgreSQL `statement_timeout`; it is cancelled and rolled
+   * back); the service stops waiting for any answer one second later. Either ends in a 503.
+   */
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DB_STATEMENT_TIMEOUT_MS = 2_000;
+
+  /**
+   * At start-up, how long (ms) to wait for the database before exiting with an error. The port
+   * is open meanwhile (liveness 200, readiness 503); each attempt is logged.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  DB_STARTUP_TIMEOUT_MS = 60_000;
+
   /** Run pending migrations (under an advisory lock) when the HTTP service starts. */
   @IsBoolean()
   RUN_MIGRATIONS_ON_START = true;
@@ -314,6 +338,9 @@ const NUMERIC_KEYS = new Set<string>([
   'PORT',
   'EMBEDDED_PG_PORT',
   'DB_POOL_SIZE',
+  'DB_CONNECT_TIMEOUT_MS',
+  'DB_STATEMENT_TIMEOUT_MS',
+  'DB_STARTUP_TIMEOUT_MS',
   'FREE_USES_PER_ACCOUNT',
   'DAILY_FREE_USES',
   'HOLD_DEFAULT_EXPIRES_IN_SECONDS',

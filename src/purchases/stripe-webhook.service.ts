@@ -9,6 +9,7 @@ import type { Purchase } from './purchase.entity.js';
 import { PurchaseNotCreditedError } from './purchases.errors.js';
 import { PurchasesRepository } from './purchases.repository.js';
 import { PURCHASE_METADATA } from './purchases.service.js';
+import { assertEventShape } from './stripe-event-shape.js';
 import { StripeGateway, type StripeCharge, type StripeEvent, type StripePaymentIntent } from './stripe.gateway.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -37,6 +38,7 @@ export class StripeWebhookService {
 
   async handle(rawBody: unknown, signature: string | undefined): Promise<WebhookAck> {
     const event = this.stripe.constructEvent(rawBody, signature, this.clock.now().getTime());
+    assertEventShape(event);
     const environment: KeyEnvironment = event.livemode ? 'live' : 'test';
     switch (event.type) {
       case 'payment_intent.succeeded':

@@ -60,12 +60,20 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   configureApp(app);
   await app.init();
 
-  const admin = await app.get(AdminUsersService).createAdmin({
-    email: `admin-${crypto.randomUUID()}@example.com`,
-    password: 'correct horse battery staple',
-    fullName: 'Test Admin',
-    role: 'super_admin',
-  });
+  // An app left open (its caller never gets it to close) keeps timers that would fire after Jest
+  // tore the test file's environment down: close it when the rest of the setup fails.
+  const admin = await app
+    .get(AdminUsersService)
+    .createAdmin({
+      email: `admin-${crypto.randomUUID()}@example.com`,
+      password: 'correct horse battery staple',
+      fullName: 'Test Admin',
+      role: 'super_admin',
+    })
+    .catch(async (error: unknown) => {
+      await app.close();
+      throw error;
+    });
   const keys = app.get(ApiKeysService);
   return {
     app,

@@ -48,6 +48,21 @@ export interface DatabaseTuning {
 }
 export const DATABASE_TUNING = Symbol('DATABASE_TUNING');
 
+/**
+ * Bounded waits for the HTTP service (pg options): acquiring a pooled connection or opening a new
+ * one (`connectionTimeoutMillis`), a statement on the server (`statement_timeout`: PostgreSQL cancels
+ * it and rolls it back), and the client's wait for an answer (`query_timeout`, one second longer, for
+ * a server that stopped answering at all). Each ends in a 503 (see database.errors.ts).
+ */
+function serviceTimeouts(env: Env): Record<string, number | boolean> {
+  return {
+    connectionTimeoutMillis: env.DB_CONNECT_TIMEOUT_MS,
+    statement_timeout: env.DB_STATEMENT_TIMEOUT_MS,
+    query_timeout: env.DB_STATEMENT_TIMEOUT_MS + 1_000,
+    keepAlive: true,
+  };
+}
+
 @Module({
   imports: [
     DatabaseUrlModule,
@@ -59,6 +74,8 @@ export const DATABASE_TUNING = Symbol('DATABASE_TUNING');
           ...options,
           extra: {
             ...options.extra,
+            // The HTTP service bounds every wait on the database (a process with its own tuning, the CLI, does not).
+            ...(tuning ? {} : serviceTimeouts(env)),
             ...(tuning?.applicationName ? { application_name: tuning.applicationName } : {}),
             ...(tuning?.connectTimeoutMs ? { connectionTimeoutMillis: tuning.connectTimeoutMs } : {}),
           },

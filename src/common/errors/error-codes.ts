@@ -51,10 +51,14 @@ export type ErrorCode =
   | 'purchase_not_found'
   | 'purchase_not_credited'
   | 'invalid_webhook_signature'
+  | 'invalid_webhook_payload'
   // Account administration
   | 'account_status_unchanged'
   | 'account_closed_final'
   | 'adjustment_exists'
+  // The database (503 with Retry-After; see README "Errors and retries")
+  | 'database_unavailable'
+  | 'outcome_unknown'
   // Admin console (docs/admin-console-api.md)
   | 'admin_unauthenticated'
   | 'admin_forbidden'
@@ -118,6 +122,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   purchase_not_found: 404,
   purchase_not_credited: 409,
   invalid_webhook_signature: 400,
+  invalid_webhook_payload: 400,
   account_status_unchanged: 409,
   account_closed_final: 409,
   adjustment_exists: 409,
@@ -139,4 +144,6 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   console_disabled: 404,
   never_expiring_key_forbidden: 403,
   confirmation_mismatch: 422,
+  database_unavailable: 503,
+  outcome_unknown: 503,
 };

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
+import { databaseErrorFor } from './database-errors.js';
 import { DomainError, RequestValidationError } from './domain-error.js';
 import { STATUS_BY_CODE } from './error-codes.js';
 
@@ -15,14 +16,31 @@ const HTTP_CODE_NAMES: Record<number, string> = {
   429: 'rate_limited',
 };
 
+/** Told of every request answered 503 because of the database (DatabaseStatus: outage log and metrics). */
+export interface DatabaseFailureObserver {
+  failed(kind: 'unavailable' | 'outcome_unknown', error: unknown): void;
+}
+
 /** The one place where errors become HTTP responses: `{"detail": ..., "code": ...}`. */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrorFilter');
 
+  /** `database`: told of every database failure, so an outage is logged once, not per request. */
+  constructor(private readonly database?: DatabaseFailureObserver) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
+
+    // The database failed (unreachable, timed out, connection lost): 503, never a 500 and a stack.
+    if (!(exception instanceof DomainError)) {
+      const failure = databaseErrorFor(exception, host.switchToHttp().getRequest<Request>().method);
+      if (failure) {
+        this.database?.failed(failure.code === 'outcome_unknown' ? 'outcome_unknown' : 'unavailable', exception);
+        exception = failure;
+      }
+    }
 
     if (exception instanceof DomainError) {
       const status = STATUS_BY_CODE[exception.code];

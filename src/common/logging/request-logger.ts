@@ -34,7 +34,10 @@ export class RequestLogger {
   private write(req: Req, res: Response, ms: number): void {
     const status = res.statusCode;
     const path = pathOf(req);
-    const level = status >= 500 ? 'error' : status < 300 && QUIET_PATHS.has(path) ? undefined : 'info';
+    // A 503 is an expected answer (an outage, logged once as an error where it starts; a provider
+    // not configured): warn, so an outage does not write one error line per request.
+    const level =
+      status >= 500 ? (status === 503 ? 'warn' : 'error') : status < 300 && QUIET_PATHS.has(path) ? undefined : 'info';
     if (!level || !this.pino.isLevelEnabled(level)) return;
     this.pino[level](
       {

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-
-/** Printable ASCII without spaces, at most 128 characters: safe to store and to log. */
-const VALID_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+import { isSafeRequestId } from '../logging/log-redaction.js';
 
 type RequestWithId = Request & { id?: unknown };
 
@@ -13,9 +11,9 @@ type RequestWithId = Request & { id?: unknown };
  * reader in the same request gets the same value.
  */
 export function requestIdOf(req: RequestWithId): string {
-  if (typeof req.id === 'string' && VALID_REQUEST_ID.test(req.id)) return req.id;
+  if (typeof req.id === 'string' && isSafeRequestId(req.id)) return req.id;
   const header = req.headers['x-request-id'];
-  const id = typeof header === 'string' && VALID_REQUEST_ID.test(header) ? header : randomUUID();
+  const id = typeof header === 'string' && isSafeRequestId(header) ? header : randomUUID();
   req.id = id;
   return id;
 }

@@ -19,10 +19,18 @@ const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
+ * Deepest nesting of arrays and objects accepted in a body or query (the DTOs need 3 levels).
+ * Deeper input is refused before class-transformer, whose recursion would overflow the stack (a
+ * `RangeError` and a 500) at a few thousand levels, well under the body-size limit.
+ */
+export const MAX_NESTING_DEPTH = 32;
+
+/**
  * The first string (or object key) PostgreSQL could not store: NUL characters are refused by text
  * and jsonb columns, and lone surrogates would be stored as U+FFFD (two different idempotency keys
  * becoming one). Refused here as a 422 rather than failing later as a 500. The same walk removes
- * keys that could reach a prototype (`__proto__`, `constructor`, `prototype`).
+ * keys that could reach a prototype (`__proto__`, `constructor`, `prototype`) and refuses nesting
+ * deeper than {@link MAX_NESTING_DEPTH}, so each body is walked once.
  */
 function unstorableString(value: unknown, loc: (string | number)[], depth = 0): ValidationIssue | undefined {
   if (typeof value === 'string') {
@@ -30,7 +38,8 @@ function unstorableString(value: unknown, loc: (string | number)[], depth = 0): 
     if (LONE_SURROGATE.test(value)) return { loc, msg: 'must be well-formed Unicode', type: 'string_unstorable' };
     return undefined;
   }
-  if (value === null || typeof value !== 'object' || depth > 32) return undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth > MAX_NESTING_DEPTH) return tooDeep(loc);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const issue = unstorableString(value[i], [...loc, i], depth + 1);
@@ -49,6 +58,15 @@ function unstorableString(value: unknown, loc: (string | number)[], depth = 0): 
     if (issue) return issue;
   }
   return undefined;
+}
+
+/** Reported at the top-level field that holds the nesting (its full path would be thousands long). */
+function tooDeep(loc: (string | number)[]): ValidationIssue {
+  return {
+    loc: loc.slice(0, 2),
+    msg: `must not be nested more than ${MAX_NESTING_DEPTH} levels deep`,
+    type: 'json_too_deep',
+  };
 }
 
 /** Parameter types that carry no rules: passed through as they are. */
