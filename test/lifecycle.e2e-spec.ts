@@ -26,6 +26,8 @@ async function launch(env: Record<string, string>): Promise<Launched> {
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
+      // Production refuses to start without it (it seals operators' TOTP secrets).
+      ADMIN_MFA_ENCRYPTION_KEY: 'cd'.repeat(32),
       DATABASE_URL: process.env.TEST_DB_URL!,
       RUN_MIGRATIONS_ON_START: 'false',
       PORT: String(port),
