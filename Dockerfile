@@ -16,6 +16,8 @@ RUN npm ci --no-audit --no-fund
 COPY nest-cli.json tsconfig.json tsconfig.build.json tsconfig.migrations.json ./
 COPY src ./src
 COPY migrations ./migrations
+# The admin console (Preact) is bundled into dist/admin-ui by the same `npm run build`.
+COPY admin-ui ./admin-ui
 RUN npm run build
 
 # ---- prod-deps: production dependencies only ----------------------------------------------

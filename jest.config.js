@@ -3,7 +3,7 @@
 export default {
   rootDir: '.',
   testEnvironment: 'node',
-  testRegex: '(src/.*\\.spec|test/.*\\.e2e-spec)\\.ts$',
+  testRegex: '((src|admin-ui/src)/.*\\.spec|test/.*\\.e2e-spec)\\.ts$',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AccountAdminModule } from './account-admin/account-admin.module.js';
 import { AdminAuthModule } from './admin-auth/admin-auth.module.js';
 import { AdminConsoleModule } from './admin-console/admin-console.module.js';
+import { AdminUiStaticModule } from './admin-ui-static/admin-ui-static.module.js';
 import { AdminUsersModule } from './admin-users/admin-users.module.js';
 import { AnalyticsModule } from './analytics/analytics.module.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
@@ -40,6 +41,8 @@ import { PurchasesModule } from './purchases/purchases.module.js';
     AdminAuthModule,
     AdminConsoleModule,
     OperationsModule,
+    // Last: its index.html fallback for /admin/* must not shadow any controller.
+    AdminUiStaticModule,
   ],
 })
 export class AppModule {}
