@@ -147,6 +147,35 @@ describe('admin console: sign-in, MFA, sessions', () => {
     expect((await attempt(OPERATOR_PASSWORD)).status).toBe(200);
   });
 
+  it('wrong second-factor codes count toward the lock even when the password is entered again; a lock also stops step-up', async () => {
+    const op = await newOperator(t);
+    const signedIn = client();
+    await signedIn.enrol(op.email, OPERATOR_PASSWORD);
+    const wrong = () => (signedIn.code() === '123456' ? '654321' : '123456');
+    // Three rounds of "right password, two wrong codes": six consecutive failures, never a full sign-in.
+    for (let round = 0; round < 3; round++) {
+      const attacker = client();
+      const login = await attacker.post('/auth/login', { email: op.email, password: OPERATOR_PASSWORD });
+      if (login.status === 429) break;
+      expect(login.status).toBe(200);
+      for (let i = 0; i < 2; i++) {
+        const verify = await attacker.post('/auth/mfa/verify', { code: wrong() });
+        expect([401, 429]).toContain(verify.status);
+      }
+    }
+    const locked = await client().post('/auth/login', { email: op.email, password: OPERATOR_PASSWORD });
+    expect([locked.status, locked.body.code]).toEqual([429, 'account_locked']);
+    // The session opened before the lock cannot step up while it lasts, even with the right code.
+    t.clock.advance(30_000);
+    const reauth = await signedIn.post('/auth/reauth', { code: signedIn.code() });
+    expect([reauth.status, reauth.body.code]).toEqual([429, 'account_locked']);
+    // Once the lock has passed (the session kept alive meanwhile), step-up works again.
+    t.clock.advance(10 * MINUTE);
+    expect((await signedIn.get('/auth/me')).status).toBe(200);
+    t.clock.advance(5 * MINUTE + 1000);
+    expect((await signedIn.reauth()).status).toBe(204);
+  });
+
   it('ends a session after 15 idle minutes, and any session after 8 hours', async () => {
     const op = await newOperator(t);
     const c = client();

@@ -95,7 +95,8 @@ export class AdminAuthService {
       await this.registerFailure(user, now, origin, passwordOk ? 'inactive' : 'wrong_password');
       throw new InvalidCredentialsError();
     }
-    await this.operators.clearFailures(user.id);
+    // Failures are not cleared here: wrong second-factor codes after the right password keep counting
+    // until a complete sign-in (recordLogin), so re-entering the password never resets the lockout.
     const token = newOpaqueToken();
     await this.sessions.create({
       userId: user.id,
@@ -215,6 +216,8 @@ export class AdminAuthService {
   async reauth(ctx: AdminContext, code: string): Promise<void> {
     const user = await this.loadUser(ctx.session.admin_user_id);
     const now = this.clock.now();
+    // A locked operator cannot keep guessing codes through a session opened before the lock.
+    this.refuseIfLocked(user, now, ctx.origin);
     if (!user.mfa_secret || !(await this.acceptTotp(user.id, user.mfa_secret, code, now))) {
       await this.registerFailure(user, now, ctx.origin, 'wrong_reauth_code');
       throw new InvalidMfaCodeError();

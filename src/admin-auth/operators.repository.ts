@@ -122,13 +122,6 @@ export class OperatorsRepository {
     return { lockedUntil: row?.locked_until ?? null, newlyLocked: row?.newly_locked ?? false };
   }
 
-  /** After the password: consecutive failures start again (a lock history stays until a full sign-in). */
-  async clearFailures(id: string): Promise<void> {
-    await this.db.query(`UPDATE admin_users SET failed_login_count = 0 WHERE id = $1 AND failed_login_count <> 0`, [
-      id,
-    ]);
-  }
-
   /** A completed sign-in: failures and lock history cleared, `last_login_at` set. */
   async recordLogin(id: string, now: Date, manager?: EntityManager): Promise<void> {
     await this.q(manager).query(
