@@ -4,8 +4,7 @@ import type { DataSource } from 'typeorm';
 import { PreparedQueries, preparedStatement } from '../common/database/prepared-queries.js';
 import type { AccountKey } from './accounts.repository.js';
 import type { FundingSource } from './charge.entity.js';
-import { CHARGE_SQL } from './sql/charge.sql.js';
-import { FIND_CHARGE_BY_IDEMPOTENCY_KEY_SQL } from './sql/charge.sql.js';
+import { CHARGE_SQL, FIND_CHARGE_BY_IDEMPOTENCY_KEY_SQL } from './sql/charge.sql.js';
 
 const CHARGE = preparedStatement('billing_charge', CHARGE_SQL);
 

@@ -5,8 +5,13 @@ import { PreparedQueries, preparedStatement } from '../common/database/prepared-
 import type { AccountKey } from './accounts.repository.js';
 import type { ChargeRow } from './charges.repository.js';
 import type { HoldFunding, HoldStatus } from './hold.entity.js';
-import { CAPTURE_HOLD_SQL, CREATE_HOLD_SQL, FIND_HOLD_SQL, RELEASE_HOLD_SQL } from './sql/holds.sql.js';
-import { FIND_HOLD_BY_IDEMPOTENCY_KEY_SQL } from './sql/holds.sql.js';
+import {
+  CAPTURE_HOLD_SQL,
+  CREATE_HOLD_SQL,
+  FIND_HOLD_BY_IDEMPOTENCY_KEY_SQL,
+  FIND_HOLD_SQL,
+  RELEASE_HOLD_SQL,
+} from './sql/holds.sql.js';
 
 const CREATE = preparedStatement('billing_hold_create', CREATE_HOLD_SQL);
 const CAPTURE = preparedStatement('billing_hold_capture', CAPTURE_HOLD_SQL);

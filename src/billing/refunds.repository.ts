@@ -3,8 +3,7 @@ import { PreparedQueries, preparedStatement } from '../common/database/prepared-
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
 import type { CreditRow } from './credits.repository.js';
 import type { FundingSource } from './charge.entity.js';
-import { REFUND_CHARGE_SQL } from './sql/refund.sql.js';
-import { REFUND_FIND_CHARGE_SQL, REFUND_FIND_CREDIT_BY_KEY_SQL } from './sql/refund.sql.js';
+import { REFUND_CHARGE_SQL, REFUND_FIND_CHARGE_SQL, REFUND_FIND_CREDIT_BY_KEY_SQL } from './sql/refund.sql.js';
 
 const REFUND = preparedStatement('billing_refund_charge', REFUND_CHARGE_SQL);
 const FIND_CHARGE = preparedStatement('billing_refund_find_charge', REFUND_FIND_CHARGE_SQL);

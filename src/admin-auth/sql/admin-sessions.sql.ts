@@ -1,3 +1,5 @@
+// The admin session statements (AdminSessionsRepository documents each use).
+
 const COLUMNS = `id, admin_user_id, kind, created_at, last_seen_at, absolute_expires_at, mfa_at, step_up_at, ip, user_agent`;
 
 export const CREATE_SESSION_SQL = `INSERT INTO admin_sessions (admin_user_id, token_hash, kind, created_at, last_seen_at, absolute_expires_at,

@@ -1,3 +1,6 @@
+// The operator (admin user) statements: sign-in, lockout, MFA, recovery codes, invitations.
+// OperatorsRepository documents each use.
+
 const COLUMNS = `id, email, full_name, role, is_active, mfa_enabled, last_login_at, locked_until, failed_login_count, created_at`;
 
 export const FIND_SECRETS_BY_EMAIL_SQL = `SELECT ${COLUMNS}, password_hash, mfa_secret FROM admin_users WHERE lower(email) = lower($1)`;

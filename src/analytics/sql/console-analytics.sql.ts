@@ -1,3 +1,5 @@
+// The console's extra analytics figures (ConsoleAnalyticsRepository).
+
 const DAY_OF = `((created_at AT TIME ZONE 'UTC')::date)`;
 
 /** $1 environment, [$2, $3] days, $4 bucket unit. */
