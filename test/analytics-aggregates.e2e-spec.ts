@@ -1,13 +1,8 @@
 import request from 'supertest';
 import type { EntityManager } from 'typeorm';
-import { REVENUE_SQL, USAGE_SQL } from '../src/analytics/analytics.repository.js';
-import {
-  DailyAggregates,
-  REVENUE_FROM_AGGREGATES_SQL,
-  ROLLUP_LOCK_KEY,
-  runsOf,
-  USAGE_FROM_AGGREGATES_SQL,
-} from '../src/analytics/daily-aggregates.js';
+import { DailyAggregates, ROLLUP_LOCK_KEY, runsOf } from '../src/analytics/daily-aggregates.js';
+import { REVENUE_SQL, USAGE_SQL } from '../src/analytics/sql/analytics.sql.js';
+import { REVENUE_FROM_AGGREGATES_SQL, USAGE_FROM_AGGREGATES_SQL } from '../src/analytics/sql/daily-aggregates.sql.js';
 import { createTestApp, newUser, type TestApp } from './utils/test-app.js';
 
 /*

@@ -5,12 +5,12 @@
 //   npm run build && node bench/analytics/aggregates.mjs postgres://.../scratch_db [days=366] [--skip-ledger]
 // On a database loaded with bench/analytics/generate-dataset.sql and migrated (node dist/cli migrate).
 import pg from 'pg';
-import { REVENUE_SQL, USAGE_SQL } from '../../dist/analytics/analytics.repository.js';
+import { DailyAggregates } from '../../dist/analytics/daily-aggregates.js';
+import { REVENUE_SQL, USAGE_SQL } from '../../dist/analytics/sql/analytics.sql.js';
 import {
-  DailyAggregates,
   REVENUE_FROM_AGGREGATES_SQL,
   USAGE_FROM_AGGREGATES_SQL,
-} from '../../dist/analytics/daily-aggregates.js';
+} from '../../dist/analytics/sql/daily-aggregates.sql.js';
 
 const [url, daysArg, ...flags] = process.argv.slice(2);
 if (!url) throw new Error('usage: node bench/analytics/aggregates.mjs <database-url> [days] [--skip-ledger] [--reset]');

@@ -1,7 +1,7 @@
 // EXPLAIN (ANALYZE, BUFFERS) of the analytics report queries, exactly as the service runs them.
 // Usage: npm run build && node bench/analytics/explain.mjs postgres://.../scratch_db [TimeZone]
 import pg from 'pg';
-import { REVENUE_SQL, USAGE_SQL } from '../../dist/analytics/analytics.repository.js';
+import { REVENUE_SQL, USAGE_SQL } from '../../dist/analytics/sql/analytics.sql.js';
 
 const url = process.argv[2];
 const timeZone = process.argv[3] ?? 'UTC';

@@ -4,7 +4,15 @@ import type { DataSource } from 'typeorm';
 import { accountFromRow } from '../billing/account-row.js';
 import type { Account } from '../billing/account.entity.js';
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
-import { CURSOR_TIME_SQL, type CursorPosition } from '../common/pagination/cursor.js';
+import type { CursorPosition } from '../common/pagination/cursor.js';
+import {
+  accountSearchQuery,
+  ACCOUNT_CREDIT_CHECKS_PAGE_SQL,
+  ACCOUNT_DAILY_USES_SQL,
+  ACCOUNT_LEDGER_PAGE_SQL,
+  ACCOUNT_RECENT_PURCHASES_SQL,
+  FIND_ACCOUNT_BY_ID_SQL,
+} from './sql/account-lookup.sql.js';
 
 export interface AccountSearch {
   environment: KeyEnvironment;
@@ -66,41 +74,18 @@ export class AccountLookupRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async search(query: AccountSearch): Promise<Array<Account & { position: string }>> {
-    const params: unknown[] = [query.environment];
-    const where = ['a.environment = $1'];
-    if (query.q) {
-      if (UUID.test(query.q)) {
-        params.push(query.q);
-        where.push(`a.id = $${params.length}::uuid`);
-      } else {
-        params.push(likePrefix(query.q.toLowerCase()));
-        where.push(`(lower(a.external_id) LIKE $${params.length} OR lower(a.customer_email) LIKE $${params.length})`);
-      }
-    }
-    if (query.status) {
-      params.push(query.status);
-      where.push(`a.status = $${params.length}`);
-    }
-    if (query.provider) {
-      params.push(query.provider);
-      where.push(`a.oauth_provider = $${params.length}`);
-    }
-    if (query.after) {
-      params.push(query.after.createdAt, query.after.id);
-      where.push(`(a.created_at, a.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-    }
-    params.push(query.limit + 1);
-    const rows: Record<string, unknown>[] = await this.db.query(
-      `SELECT a.*, ${CURSOR_TIME_SQL('a.created_at')} AS position FROM accounts a
-        WHERE ${where.join(' AND ')}
-        ORDER BY a.created_at DESC, a.id DESC LIMIT $${params.length}`,
-      params,
-    );
+    const q = !query.q
+      ? undefined
+      : UUID.test(query.q)
+        ? { id: query.q }
+        : { prefix: likePrefix(query.q.toLowerCase()) };
+    const { text, params } = accountSearchQuery({ ...query, q });
+    const rows: Record<string, unknown>[] = await this.db.query(text, params);
     return rows.map((r) => ({ ...accountFromRow(r), position: r.position as string }));
   }
 
   async findById(id: string): Promise<Account | null> {
-    const rows: Record<string, unknown>[] = await this.db.query(`SELECT * FROM accounts WHERE id = $1`, [id]);
+    const rows: Record<string, unknown>[] = await this.db.query(FIND_ACCOUNT_BY_ID_SQL, [id]);
     return rows[0] ? accountFromRow(rows[0]) : null;
   }
 
@@ -108,47 +93,27 @@ export class AccountLookupRepository {
     accountId: string,
     filter: { type?: 'charge' | 'credit'; transactionType?: string; after: CursorPosition | null; limit: number },
   ): Promise<AdminLedgerRow[]> {
-    return this.db.query(
-      `SELECT *, ${CURSOR_TIME_SQL('created_at')} AS position FROM (
-         SELECT id, 'charge' AS type, 'charge' AS transaction_type, -amount_minor AS amount_minor,
-                -balance_debit_minor AS balance_change_minor, currency, description, balance_after, idempotency_key,
-                funding_source, api_key_id, created_at
-           FROM charges WHERE account_id = $1 AND ($2::text IS NULL OR $2 = 'charge')
-         UNION ALL
-         SELECT id, 'credit', transaction_type, amount_minor, amount_minor, currency, description, balance_after,
-                idempotency_key, NULL::varchar, api_key_id, created_at
-           FROM credits WHERE account_id = $1 AND ($2::text IS NULL OR $2 = 'credit')
-       ) ledger
-       WHERE ($3::text IS NULL OR transaction_type = $3)
-         AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::uuid))
-       ORDER BY created_at DESC, id DESC LIMIT $6`,
-      [
-        accountId,
-        filter.type ?? null,
-        filter.transactionType ?? null,
-        filter.after?.createdAt ?? null,
-        filter.after?.id ?? null,
-        filter.limit + 1,
-      ],
-    );
+    return this.db.query(ACCOUNT_LEDGER_PAGE_SQL, [
+      accountId,
+      filter.type ?? null,
+      filter.transactionType ?? null,
+      filter.after?.createdAt ?? null,
+      filter.after?.id ?? null,
+      filter.limit + 1,
+    ]);
   }
 
   creditChecks(accountId: string, after: CursorPosition | null, limit: number): Promise<CreditCheckRow[]> {
-    return this.db.query(
-      `SELECT id, has_credit, reason, context, api_key_id, created_at, ${CURSOR_TIME_SQL('created_at')} AS position
-         FROM credit_checks
-        WHERE account_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
-        ORDER BY created_at DESC, id DESC LIMIT $4`,
-      [accountId, after?.createdAt ?? null, after?.id ?? null, limit + 1],
-    );
+    return this.db.query(ACCOUNT_CREDIT_CHECKS_PAGE_SQL, [
+      accountId,
+      after?.createdAt ?? null,
+      after?.id ?? null,
+      limit + 1,
+    ]);
   }
 
   recentPurchases(accountId: string, limit: number): Promise<PurchaseRow[]> {
-    return this.db.query(
-      `SELECT id, payment_id, amount_minor, currency, uses_purchased, status, created_at
-         FROM purchases WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
-      [accountId, limit],
-    );
+    return this.db.query(ACCOUNT_RECENT_PURCHASES_SQL, [accountId, limit]);
   }
 
   /** Uses per UTC day from `startDay` on (days without uses are absent). */
@@ -156,13 +121,6 @@ export class AccountLookupRepository {
     accountId: string,
     startDay: string,
   ): Promise<Array<{ day: string; uses: string; paid_uses: string; free_uses: string }>> {
-    return this.db.query(
-      `SELECT to_char((created_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day, count(*) AS uses,
-              count(*) FILTER (WHERE funding_source = 'balance') AS paid_uses,
-              count(*) FILTER (WHERE funding_source <> 'balance') AS free_uses
-         FROM charges WHERE account_id = $1 AND created_at >= ($2::date)::timestamp AT TIME ZONE 'UTC'
-        GROUP BY 1 ORDER BY 1`,
-      [accountId, startDay],
-    );
+    return this.db.query(ACCOUNT_DAILY_USES_SQL, [accountId, startDay]);
   }
 }

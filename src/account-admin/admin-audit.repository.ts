@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
 import type { AdminAction } from './admin-actions.js';
+import { ADMIN_AUDIT_COUNT_SQL, ADMIN_AUDIT_PAGE_SQL } from './sql/admin-audit.sql.js';
 
 export interface AuditRow {
   id: string;
@@ -39,21 +40,10 @@ export class AdminAuditRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async page(filter: AuditFilter): Promise<{ rows: AuditRow[]; total: number }> {
-    const where = `l.environment = $1 AND ($2::uuid IS NULL OR l.account_id = $2::uuid) AND ($3::text IS NULL OR l.action = $3::text)`;
     const params = [filter.environment, filter.accountId ?? null, filter.action ?? null];
     const [rows, count] = await Promise.all([
-      this.db.query(
-        `SELECT l.id, l.environment, l.account_id, a.oauth_provider, a.external_id, l.action, l.actor_type, l.actor_label,
-                l.api_key_id, l.api_key_name, l.before, l.after, l.reason, l.request_id, l.created_at
-           FROM admin_audit_log l JOIN accounts a ON a.id = l.account_id
-          WHERE ${where}
-          ORDER BY l.created_at DESC, l.id DESC
-          LIMIT $4 OFFSET $5`,
-        [...params, filter.limit, filter.offset],
-      ) as Promise<AuditRow[]>,
-      this.db.query(`SELECT count(*)::int AS total FROM admin_audit_log l WHERE ${where}`, params) as Promise<
-        Array<{ total: number }>
-      >,
+      this.db.query(ADMIN_AUDIT_PAGE_SQL, [...params, filter.limit, filter.offset]) as Promise<AuditRow[]>,
+      this.db.query(ADMIN_AUDIT_COUNT_SQL, params) as Promise<Array<{ total: number }>>,
     ]);
     return { rows, total: count[0].total };
   }

@@ -3,8 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
 import type { DayRange } from './analytics.repository.js';
-
-const DAY_OF = `((created_at AT TIME ZONE 'UTC')::date)`;
+import { OVERVIEW_COUNTS_SQL, TOP_ACCOUNTS_SQL, UNIQUE_CHARGED_BY_BUCKET_SQL } from './sql/console-analytics.sql.js';
 
 export type BucketUnit = 'day' | 'week' | 'month';
 
@@ -19,12 +18,7 @@ export class ConsoleAnalyticsRepository {
     range: DayRange,
     unit: BucketUnit,
   ): Promise<Array<{ bucket: string; accounts: string }>> {
-    return this.db.query(
-      `SELECT to_char(date_trunc($4, ${DAY_OF}::timestamp), 'YYYY-MM-DD') AS bucket, count(DISTINCT account_id) AS accounts
-         FROM charges WHERE environment = $1 AND ${DAY_OF} BETWEEN $2::date AND $3::date
-        GROUP BY 1`,
-      [environment, range.start, range.end, unit],
-    );
+    return this.db.query(UNIQUE_CHARGED_BY_BUCKET_SQL, [environment, range.start, range.end, unit]);
   }
 
   topAccounts(
@@ -32,27 +26,17 @@ export class ConsoleAnalyticsRepository {
     range: DayRange,
     limit: number,
   ): Promise<Array<{ account_id: string; oauth_provider: string; external_id: string; uses: string }>> {
-    return this.db.query(
-      `SELECT c.account_id, a.oauth_provider, a.external_id, c.uses FROM (
-         SELECT account_id, count(*) AS uses FROM charges
-          WHERE environment = $1 AND ${DAY_OF} BETWEEN $2::date AND $3::date
-          GROUP BY account_id ORDER BY uses DESC, account_id LIMIT $4
-       ) c JOIN accounts a ON a.id = c.account_id ORDER BY c.uses DESC, c.account_id`,
-      [environment, range.start, range.end, limit],
-    );
+    return this.db.query(TOP_ACCOUNTS_SQL, [environment, range.start, range.end, limit]);
   }
 
   async overviewCounts(
     environment: KeyEnvironment,
     since: Date,
   ): Promise<{ accounts: number; new_accounts: number; paid_charges: number; free_charges: number }> {
-    const rows: Array<Record<string, string>> = await this.db.query(
-      `SELECT (SELECT count(*) FROM accounts WHERE environment = $1) AS accounts,
-              (SELECT count(*) FROM accounts WHERE environment = $1 AND created_at >= $2) AS new_accounts,
-              (SELECT count(*) FROM charges WHERE environment = $1 AND created_at >= $2 AND funding_source = 'balance') AS paid_charges,
-              (SELECT count(*) FROM charges WHERE environment = $1 AND created_at >= $2 AND funding_source <> 'balance') AS free_charges`,
-      [environment, since.toISOString()],
-    );
+    const rows: Array<Record<string, string>> = await this.db.query(OVERVIEW_COUNTS_SQL, [
+      environment,
+      since.toISOString(),
+    ]);
     const r = rows[0];
     return {
       accounts: Number(r.accounts),

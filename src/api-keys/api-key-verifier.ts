@@ -11,14 +11,10 @@ import { Env } from '../config/env.js';
 import { hashApiKey, isWellFormedApiKey, type KeyEnvironment } from '../common/crypto/api-key-token.js';
 import { DATABASE_URL } from '../common/database/database.module.js';
 import { Clock, DAY_MS } from '../common/time/clock.js';
-import {
-  API_KEY_CHANGED_CHANNEL,
-  ApiKeysRepository,
-  type ApiKeyAuthRecord,
-  type LastUse,
-} from './api-keys.repository.js';
+import { ApiKeysRepository, type ApiKeyAuthRecord, type LastUse } from './api-keys.repository.js';
 import { ApiKeyExpiredError, ApiKeyRevokedError, InvalidApiKeyError } from './api-keys.errors.js';
 import type { Permission } from './permissions.js';
+import { LISTEN_KEY_CHANGES_SQL } from './sql/api-keys.sql.js';
 
 const MAX_CACHED_KEYS = 10_000;
 const RECONNECT_DELAY_MS = 1_000;
@@ -201,7 +197,7 @@ export class ApiKeyVerifier implements OnApplicationBootstrap, OnModuleDestroy, 
     this.listener = client;
     try {
       await client.connect();
-      await client.query(`LISTEN ${API_KEY_CHANGED_CHANNEL}`);
+      await client.query(LISTEN_KEY_CHANGES_SQL);
       if (this.stopped || this.listener !== client) {
         await client.end().catch(() => undefined);
         return;

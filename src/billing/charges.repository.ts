@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { PreparedQueries, preparedStatement } from '../common/database/prepared-queries.js';
 import type { AccountKey } from './accounts.repository.js';
 import type { FundingSource } from './charge.entity.js';
-import { CHARGE_SQL } from './sql/charge.sql.js';
+import { CHARGE_SQL, FIND_CHARGE_BY_IDEMPOTENCY_KEY_SQL } from './sql/charge.sql.js';
 
 const CHARGE = preparedStatement('billing_charge', CHARGE_SQL);
 
@@ -80,12 +80,12 @@ export class ChargesRepository {
   }
 
   async findByIdempotencyKey(key: AccountKey, idempotencyKey: string): Promise<ExistingChargeRow | null> {
-    const rows: ExistingChargeRow[] = await this.db.query(
-      `SELECT c.id, c.amount_minor::float8 AS amount_minor, c.currency, c.description
-         FROM charges c JOIN accounts a ON a.id = c.account_id
-        WHERE a.environment = $1 AND a.oauth_provider = $2 AND a.external_id = $3 AND c.idempotency_key = $4`,
-      [key.environment, key.oauthProvider, key.externalId, idempotencyKey],
-    );
+    const rows: ExistingChargeRow[] = await this.db.query(FIND_CHARGE_BY_IDEMPOTENCY_KEY_SQL, [
+      key.environment,
+      key.oauthProvider,
+      key.externalId,
+      idempotencyKey,
+    ]);
     return rows[0] ?? null;
   }
 }

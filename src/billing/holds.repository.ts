@@ -5,7 +5,13 @@ import { PreparedQueries, preparedStatement } from '../common/database/prepared-
 import type { AccountKey } from './accounts.repository.js';
 import type { ChargeRow } from './charges.repository.js';
 import type { HoldFunding, HoldStatus } from './hold.entity.js';
-import { CAPTURE_HOLD_SQL, CREATE_HOLD_SQL, FIND_HOLD_SQL, RELEASE_HOLD_SQL } from './sql/holds.sql.js';
+import {
+  CAPTURE_HOLD_SQL,
+  CREATE_HOLD_SQL,
+  FIND_HOLD_BY_IDEMPOTENCY_KEY_SQL,
+  FIND_HOLD_SQL,
+  RELEASE_HOLD_SQL,
+} from './sql/holds.sql.js';
 
 const CREATE = preparedStatement('billing_hold_create', CREATE_HOLD_SQL);
 const CAPTURE = preparedStatement('billing_hold_capture', CAPTURE_HOLD_SQL);
@@ -101,12 +107,12 @@ export class HoldsRepository {
   }
 
   async findIdByIdempotencyKey(key: AccountKey, idempotencyKey: string): Promise<ExistingHoldRow | null> {
-    const rows: ExistingHoldRow[] = await this.db.query(
-      `SELECT h.id, h.amount_minor::float8 AS amount_minor, h.currency, h.description
-         FROM holds h JOIN accounts a ON a.id = h.account_id
-        WHERE a.environment = $1 AND a.oauth_provider = $2 AND a.external_id = $3 AND h.idempotency_key = $4`,
-      [key.environment, key.oauthProvider, key.externalId, idempotencyKey],
-    );
+    const rows: ExistingHoldRow[] = await this.db.query(FIND_HOLD_BY_IDEMPOTENCY_KEY_SQL, [
+      key.environment,
+      key.oauthProvider,
+      key.externalId,
+      idempotencyKey,
+    ]);
     return rows[0] ?? null;
   }
 

@@ -5,6 +5,12 @@ import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
 import { Clock, utcDay } from '../common/time/clock.js';
 import { refundOwed, splitOwed } from './refund-clawback.js';
 import { LOCK_AVAILABLE_BY_ID_SQL } from './sql/holds.sql.js';
+import {
+  CLAW_BACK_CREDITS_SQL,
+  CREDIT_PURCHASE_ONCE_SQL,
+  LOCK_PURCHASE_FOR_REFUND_SQL,
+  RECORD_PURCHASE_REFUND_SQL,
+} from './sql/purchase-ledger.sql.js';
 
 export interface PurchaseCreditOutcome {
   /** The purchase credit written by this call; null when it was already credited (or is unknown). */
@@ -13,37 +19,6 @@ export interface PurchaseCreditOutcome {
 
 export type RefundOutcome =
   { kind: 'unknown' } | { kind: 'not_credited' } | { kind: 'applied'; clawedBack: number; unrecovered: number };
-
-/**
- * Marks the purchase credited and writes its credit in one statement. Concurrent deliveries of the
- * same event queue on the purchase row; once the first commits, `credited_at IS NULL` no longer
- * holds for the others, so they credit nothing. The credit id is chosen up front so the purchase
- * row is updated only once (foreign keys are checked at the end of the statement), and the credit's
- * idempotency key (`stripe:<payment id>`, unique per account) is a second line of defence.
- */
-const CREDIT_PURCHASE_ONCE_SQL = `
-WITH p AS (
-  UPDATE purchases
-     SET status = 'succeeded', failure_reason = NULL, credited_at = now(), updated_at = now(),
-         credit_id = CASE WHEN uses_purchased > 0 THEN gen_random_uuid() END
-   WHERE payment_id = $1 AND environment = $2 AND credited_at IS NULL
-  RETURNING id, account_id, environment, uses_purchased, payment_id, credit_id
-), credited AS (
-  UPDATE accounts a
-     SET balance_minor = a.balance_minor + p.uses_purchased, updated_at = now()
-    FROM p
-   WHERE a.id = p.account_id AND p.uses_purchased > 0
-  RETURNING a.id, a.balance_minor, a.currency
-), inserted AS (
-  INSERT INTO credits (id, account_id, environment, amount_minor, currency, transaction_type, description,
-                       external_transaction_id, idempotency_key, balance_after)
-  SELECT p.credit_id, c.id, p.environment, p.uses_purchased, c.currency, 'purchase',
-         'Purchase of ' || p.uses_purchased || ' credits (Stripe ' || p.payment_id || ')',
-         p.payment_id, 'stripe:' || p.payment_id, c.balance_minor
-    FROM credited c CROSS JOIN p
-  RETURNING id, amount_minor, balance_after
-)
-SELECT (SELECT row_to_json(i) FROM inserted i) AS credit`;
 
 /**
  * The ledger side of Stripe purchases: the credit a paid purchase adds, and the credits a refund
@@ -93,12 +68,7 @@ export class PurchaseLedgerRepository {
         refunded_amount_minor: string;
         credits_clawed_back: string;
         credits_unrecovered: string;
-      }> = await m.query(
-        `SELECT id, account_id, credited_at, uses_purchased, refunded_amount_minor, credits_clawed_back,
-                credits_unrecovered
-           FROM purchases WHERE payment_id = $1 AND environment = $2 FOR UPDATE`,
-        [paymentId, environment],
-      );
+      }> = await m.query(LOCK_PURCHASE_FOR_REFUND_SQL, [paymentId, environment]);
       const purchase = rows[0];
       if (!purchase) return { kind: 'unknown' } as const;
       if (!purchase.credited_at) return { kind: 'not_credited' } as const;
@@ -128,31 +98,21 @@ export class PurchaseLedgerRepository {
         const take = split.clawedBack;
         if (take > 0) {
           const unrecoveredNote = split.unrecovered > 0 ? `; ${split.unrecovered} already spent, not recovered` : '';
-          await m.query(
-            `WITH debited AS (
-               UPDATE accounts SET balance_minor = balance_minor - $2, updated_at = now()
-                WHERE id = $1 RETURNING id, environment, currency, balance_minor
-             )
-             INSERT INTO credits (account_id, environment, amount_minor, currency, transaction_type, description,
-                                  external_transaction_id, idempotency_key, balance_after)
-             SELECT id, environment, -$2::bigint, currency, 'adjustment', $3, $4, $5, balance_minor FROM debited`,
-            [
-              purchase.account_id,
-              take,
-              `Refund of Stripe payment ${paymentId}: ${take} of ${usesPurchased} purchased credits removed${unrecoveredNote}`,
-              paymentId,
-              `stripe-refund:${paymentId}:${accountedAfter}`,
-            ],
-          );
+          await m.query(CLAW_BACK_CREDITS_SQL, [
+            purchase.account_id,
+            take,
+            `Refund of Stripe payment ${paymentId}: ${take} of ${usesPurchased} purchased credits removed${unrecoveredNote}`,
+            paymentId,
+            `stripe-refund:${paymentId}:${accountedAfter}`,
+          ]);
         }
       }
-      await m.query(
-        `UPDATE purchases
-            SET refunded_amount_minor = $2, credits_clawed_back = credits_clawed_back + $3,
-                credits_unrecovered = credits_unrecovered + $4, updated_at = now()
-          WHERE id = $1`,
-        [purchase.id, refundedAmountMinor, split.clawedBack, split.unrecovered],
-      );
+      await m.query(RECORD_PURCHASE_REFUND_SQL, [
+        purchase.id,
+        refundedAmountMinor,
+        split.clawedBack,
+        split.unrecovered,
+      ]);
       return { kind: 'applied', ...split } as const;
     });
   }

@@ -3,22 +3,11 @@ import { PreparedQueries, preparedStatement } from '../common/database/prepared-
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
 import type { CreditRow } from './credits.repository.js';
 import type { FundingSource } from './charge.entity.js';
-import { REFUND_CHARGE_SQL } from './sql/refund.sql.js';
+import { REFUND_CHARGE_SQL, REFUND_FIND_CHARGE_SQL, REFUND_FIND_CREDIT_BY_KEY_SQL } from './sql/refund.sql.js';
 
 const REFUND = preparedStatement('billing_refund_charge', REFUND_CHARGE_SQL);
-const FIND_CHARGE = preparedStatement(
-  'billing_refund_find_charge',
-  `SELECT c.id, c.amount_minor::float8 AS amount_minor, c.balance_debit_minor::float8 AS balance_debit_minor,
-          c.refunded_minor::float8 AS refunded_minor, c.free_use_returned, c.funding_source, a.status AS account_status
-     FROM charges c JOIN accounts a ON a.id = c.account_id
-    WHERE c.id = $1 AND c.environment = $2`,
-);
-const FIND_CREDIT_BY_KEY = preparedStatement(
-  'billing_refund_find_credit_by_key',
-  `SELECT cr.id, cr.charge_id, cr.amount_minor::float8 AS amount_minor, cr.free_uses_returned, cr.transaction_type
-     FROM credits cr JOIN charges c ON c.account_id = cr.account_id
-    WHERE c.id = $1 AND c.environment = $2 AND cr.idempotency_key = $3`,
-);
+const FIND_CHARGE = preparedStatement('billing_refund_find_charge', REFUND_FIND_CHARGE_SQL);
+const FIND_CREDIT_BY_KEY = preparedStatement('billing_refund_find_credit_by_key', REFUND_FIND_CREDIT_BY_KEY_SQL);
 
 export interface RefundRequest {
   /** null: all that remains refundable. */

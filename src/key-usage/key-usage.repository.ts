@@ -2,6 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
+import {
+  ADD_AUTH_FAILURES_SQL,
+  ADD_USAGE_SQL,
+  ENVIRONMENT_BUCKETS_SQL,
+  FAILURE_BUCKETS_SQL,
+  FAILURE_TOTAL_SQL,
+  KEY_BUCKETS_SQL,
+  RATE_LIMITED_BY_KEY_SQL,
+  TOTALS_BY_KEY_SQL,
+  topFailuresSql,
+} from './sql/key-usage.sql.js';
 
 export const KEY_OUTCOMES = [
   'ok',
@@ -45,46 +56,32 @@ export class KeyUsageRepository {
   /** One statement per flush. Keys deleted meanwhile (never, today) are skipped by the join. */
   async addUsage(rows: UsageIncrement[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.db.query(
-      `INSERT INTO api_key_usage_hourly (api_key_id, hour, outcome, count)
-       SELECT u.id, u.hour, u.outcome, u.count
-         FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::bigint[]) AS u(id, hour, outcome, count)
-         JOIN api_keys k ON k.id = u.id
-       ON CONFLICT (api_key_id, hour, outcome) DO UPDATE SET count = api_key_usage_hourly.count + EXCLUDED.count`,
-      [
-        rows.map((r) => r.keyId),
-        rows.map((r) => r.hour.toISOString()),
-        rows.map((r) => r.outcome),
-        rows.map((r) => r.count),
-      ],
-    );
+    await this.db.query(ADD_USAGE_SQL, [
+      rows.map((r) => r.keyId),
+      rows.map((r) => r.hour.toISOString()),
+      rows.map((r) => r.outcome),
+      rows.map((r) => r.count),
+    ]);
   }
 
   async addAuthFailures(rows: AuthFailureIncrement[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.db.query(
-      `INSERT INTO api_key_auth_failures_hourly (hour, reason, key_prefix, client_ip, count)
-       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::bigint[])
-       ON CONFLICT (hour, reason, key_prefix, client_ip)
-       DO UPDATE SET count = api_key_auth_failures_hourly.count + EXCLUDED.count`,
-      [
-        rows.map((r) => r.hour.toISOString()),
-        rows.map((r) => r.reason),
-        rows.map((r) => r.keyPrefix),
-        rows.map((r) => r.clientIp),
-        rows.map((r) => r.count),
-      ],
-    );
+    await this.db.query(ADD_AUTH_FAILURES_SQL, [
+      rows.map((r) => r.hour.toISOString()),
+      rows.map((r) => r.reason),
+      rows.map((r) => r.keyPrefix),
+      rows.map((r) => r.clientIp),
+      rows.map((r) => r.count),
+    ]);
   }
 
   /** Requests per key since `since` (all outcomes). */
   async totalsByKey(keyIds: string[], since: Date): Promise<Map<string, number>> {
     if (keyIds.length === 0) return new Map();
-    const rows: Array<{ api_key_id: string; total: string }> = await this.db.query(
-      `SELECT api_key_id, sum(count) AS total FROM api_key_usage_hourly
-        WHERE api_key_id = ANY($1::uuid[]) AND hour >= $2 GROUP BY api_key_id`,
-      [keyIds, since.toISOString()],
-    );
+    const rows: Array<{ api_key_id: string; total: string }> = await this.db.query(TOTALS_BY_KEY_SQL, [
+      keyIds,
+      since.toISOString(),
+    ]);
     return new Map(rows.map((r) => [r.api_key_id, Number(r.total)]));
   }
 
@@ -93,15 +90,7 @@ export class KeyUsageRepository {
    * valid (revoked, expired) are counted by key prefix in the failure table, and added as `unauthorized`.
    */
   keyBuckets(keyId: string, keyPrefix: string, start: Date, end: Date, unit: Truncation): Promise<OutcomeBucketRow[]> {
-    return this.db.query(
-      `SELECT date_trunc($4, hour, 'UTC') AS bucket, outcome, sum(count) AS count FROM (
-         SELECT hour, outcome, count FROM api_key_usage_hourly WHERE api_key_id = $1 AND hour >= $2 AND hour < $3
-         UNION ALL
-         SELECT hour, 'unauthorized', count FROM api_key_auth_failures_hourly
-          WHERE key_prefix = $5 AND reason IN ('api_key_revoked', 'api_key_expired') AND hour >= $2 AND hour < $3
-       ) u GROUP BY 1, 2 ORDER BY 1`,
-      [keyId, start.toISOString(), end.toISOString(), unit, keyPrefix],
-    );
+    return this.db.query(KEY_BUCKETS_SQL, [keyId, start.toISOString(), end.toISOString(), unit, keyPrefix]);
   }
 
   /** Every key of an environment, by outcome per bucket. */
@@ -111,13 +100,7 @@ export class KeyUsageRepository {
     end: Date,
     unit: Truncation,
   ): Promise<OutcomeBucketRow[]> {
-    return this.db.query(
-      `SELECT date_trunc($4, u.hour, 'UTC') AS bucket, u.outcome, sum(u.count) AS count
-         FROM api_key_usage_hourly u JOIN api_keys k ON k.id = u.api_key_id
-        WHERE k.environment = $1 AND u.hour >= $2 AND u.hour < $3
-        GROUP BY 1, 2 ORDER BY 1`,
-      [environment, start.toISOString(), end.toISOString(), unit],
-    );
+    return this.db.query(ENVIRONMENT_BUCKETS_SQL, [environment, start.toISOString(), end.toISOString(), unit]);
   }
 
   failureBuckets(
@@ -125,11 +108,7 @@ export class KeyUsageRepository {
     end: Date,
     unit: Truncation,
   ): Promise<Array<{ bucket: Date; reason: string; count: string }>> {
-    return this.db.query(
-      `SELECT date_trunc($3, hour, 'UTC') AS bucket, reason, sum(count) AS count FROM api_key_auth_failures_hourly
-        WHERE hour >= $1 AND hour < $2 GROUP BY 1, 2 ORDER BY 1`,
-      [start.toISOString(), end.toISOString(), unit],
-    );
+    return this.db.query(FAILURE_BUCKETS_SQL, [start.toISOString(), end.toISOString(), unit]);
   }
 
   topFailures(
@@ -138,18 +117,11 @@ export class KeyUsageRepository {
     end: Date,
     limit: number,
   ): Promise<Array<{ value: string; count: string }>> {
-    return this.db.query(
-      `SELECT ${column} AS value, sum(count) AS count FROM api_key_auth_failures_hourly
-        WHERE hour >= $1 AND hour < $2 AND ${column} <> '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $3`,
-      [start.toISOString(), end.toISOString(), limit],
-    );
+    return this.db.query(topFailuresSql(column), [start.toISOString(), end.toISOString(), limit]);
   }
 
   async failureTotal(since: Date): Promise<number> {
-    const rows: Array<{ total: string | null }> = await this.db.query(
-      `SELECT sum(count) AS total FROM api_key_auth_failures_hourly WHERE hour >= $1`,
-      [since.toISOString()],
-    );
+    const rows: Array<{ total: string | null }> = await this.db.query(FAILURE_TOTAL_SQL, [since.toISOString()]);
     return Number(rows[0]?.total ?? 0);
   }
 
@@ -158,12 +130,6 @@ export class KeyUsageRepository {
     end: Date,
     limit: number,
   ): Promise<Array<{ key_id: string; name: string; key_prefix: string; count: string }>> {
-    return this.db.query(
-      `SELECT k.id AS key_id, k.name, k.key_prefix, sum(u.count) AS count
-         FROM api_key_usage_hourly u JOIN api_keys k ON k.id = u.api_key_id
-        WHERE u.outcome = 'rate_limited' AND u.hour >= $1 AND u.hour < $2
-        GROUP BY k.id, k.name, k.key_prefix ORDER BY 4 DESC, 1 LIMIT $3`,
-      [start.toISOString(), end.toISOString(), limit],
-    );
+    return this.db.query(RATE_LIMITED_BY_KEY_SQL, [start.toISOString(), end.toISOString(), limit]);
   }
 }

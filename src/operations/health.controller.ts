@@ -12,6 +12,7 @@ import type { DataSource } from 'typeorm';
 import { Public } from '../auth/decorators.js';
 import { GracefulShutdown } from '../common/lifecycle/graceful-shutdown.js';
 import { SERVICE_NAME, SERVICE_VERSION } from '../common/service-info.js';
+import { PING_SQL } from '../common/database/sql/database.sql.js';
 
 /** How long readiness waits for `SELECT 1` before calling the database down. */
 const DATABASE_PING_TIMEOUT_MS = 1_000;
@@ -36,7 +37,7 @@ export class HealthController {
   @Get('health')
   async legacy(@Res({ passthrough: true }) res: Response): Promise<Record<string, string>> {
     try {
-      await this.db.query('SELECT 1');
+      await this.db.query(PING_SQL);
       return { status: 'healthy', database: 'connected' };
     } catch {
       res.status(503);

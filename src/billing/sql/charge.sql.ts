@@ -60,3 +60,8 @@ WITH acct AS (
 SELECT (SELECT row_to_json(i) FROM inserted i) AS charge,
        (SELECT row_to_json(e) FROM existing e) AS existing,
        (SELECT row_to_json(a) FROM acct a) AS account`;
+
+/** The charge holding an idempotency key on the account: $1 environment, $2 oauth_provider, $3 external_id, $4 key. */
+export const FIND_CHARGE_BY_IDEMPOTENCY_KEY_SQL = `SELECT c.id, c.amount_minor::float8 AS amount_minor, c.currency, c.description
+         FROM charges c JOIN accounts a ON a.id = c.account_id
+        WHERE a.environment = $1 AND a.oauth_provider = $2 AND a.external_id = $3 AND c.idempotency_key = $4`;

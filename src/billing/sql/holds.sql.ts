@@ -278,3 +278,8 @@ export const LOCK_AVAILABLE_BY_KEY_SQL = lockAvailable(
 
 /** {@link lockAvailable} by account id. Parameters: $1 account id, $2 today, $3 now. */
 export const LOCK_AVAILABLE_BY_ID_SQL = lockAvailable('a.id = $1', '$2', '$3');
+
+/** The hold holding an idempotency key on the account: $1 environment, $2 oauth_provider, $3 external_id, $4 key. */
+export const FIND_HOLD_BY_IDEMPOTENCY_KEY_SQL = `SELECT h.id, h.amount_minor::float8 AS amount_minor, h.currency, h.description
+         FROM holds h JOIN accounts a ON a.id = h.account_id
+        WHERE a.environment = $1 AND a.oauth_provider = $2 AND a.external_id = $3 AND h.idempotency_key = $4`;

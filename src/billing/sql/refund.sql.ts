@@ -65,3 +65,14 @@ WITH target AS (
 SELECT (SELECT row_to_json(i) FROM inserted i) AS credit,
        (SELECT row_to_json(e) FROM existing e) AS existing,
        (SELECT row_to_json(t) FROM target t) AS charge`;
+
+/** A charge as a refund sees it: $1 charge id, $2 environment. */
+export const REFUND_FIND_CHARGE_SQL = `SELECT c.id, c.amount_minor::float8 AS amount_minor, c.balance_debit_minor::float8 AS balance_debit_minor,
+          c.refunded_minor::float8 AS refunded_minor, c.free_use_returned, c.funding_source, a.status AS account_status
+     FROM charges c JOIN accounts a ON a.id = c.account_id
+    WHERE c.id = $1 AND c.environment = $2`;
+
+/** The credit holding a refund's idempotency key on the charge's account: $1 charge id, $2 environment, $3 key. */
+export const REFUND_FIND_CREDIT_BY_KEY_SQL = `SELECT cr.id, cr.charge_id, cr.amount_minor::float8 AS amount_minor, cr.free_uses_returned, cr.transaction_type
+     FROM credits cr JOIN charges c ON c.account_id = cr.account_id
+    WHERE c.id = $1 AND c.environment = $2 AND cr.idempotency_key = $3`;

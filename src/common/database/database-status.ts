@@ -4,6 +4,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { DatabaseFailureObserver } from '../errors/http-error.filter.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { PING_SQL } from './sql/database.sql.js';
 
 /** How often, while the database is down, one `SELECT 1` checks whether it is back. */
 const RECHECK_MS = 1_000;
@@ -75,7 +76,7 @@ export class DatabaseStatus implements OnModuleDestroy, DatabaseFailureObserver 
   private recheck(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.db.query('SELECT 1').then(
+      this.db.query(PING_SQL).then(
         () => this.recovered(),
         () => this.recheck(),
       );

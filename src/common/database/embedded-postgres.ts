@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
+import { FIND_DATABASE_SQL, createDatabaseSql } from './sql/database.sql.js';
 
 /** Credentials of the embedded cluster; it listens on 127.0.0.1 only. */
 const USER = 'postgres';
@@ -76,8 +77,8 @@ export async function startEmbeddedPostgres(dir: string, port: number): Promise<
   const client = new pg.Client({ connectionString: `${serverUrl}/postgres` });
   await client.connect();
   try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_DATABASE]);
-    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${EMBEDDED_DATABASE}`);
+    const found = await client.query(FIND_DATABASE_SQL, [EMBEDDED_DATABASE]);
+    if (found.rowCount === 0) await client.query(createDatabaseSql(EMBEDDED_DATABASE));
   } finally {
     await client.end();
   }

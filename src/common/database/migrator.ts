@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, MIGRATIONS_GLOB } from './data-source-options.js';
+import { ADVISORY_LOCK_SQL, ADVISORY_UNLOCK_SQL } from './sql/database.sql.js';
 
 /** Arbitrary, fixed: every process that migrates this database takes the same lock. */
 const MIGRATION_LOCK_ID = 7_404_201_001;
@@ -15,12 +16,12 @@ export async function runMigrationsLocked(url: string): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
   try {
     await runner.connect();
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+    await runner.query(ADVISORY_LOCK_SQL, [MIGRATION_LOCK_ID]);
     try {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       return applied.map((m) => m.name);
     } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
+      await runner.query(ADVISORY_UNLOCK_SQL, [MIGRATION_LOCK_ID]);
     }
   } finally {
     await runner.release();

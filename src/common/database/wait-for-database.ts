@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { PING_SQL } from './sql/database.sql.js';
 
 export interface WaitForDatabaseOptions {
   /** Give up after this long (ms) without an answer. */
@@ -42,7 +43,7 @@ export async function waitForDatabase(url: string, options: WaitForDatabaseOptio
     client.on('error', () => undefined);
     try {
       await client.connect();
-      await client.query('SELECT 1');
+      await client.query(PING_SQL);
       if (attempt > 1)
         log.info({ attempt }, `Database reachable after ${attempt} attempts (${Date.now() - started} ms)`);
       else log.info('Database reachable');

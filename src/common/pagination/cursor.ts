@@ -6,10 +6,6 @@ export interface CursorPosition {
   id: string;
 }
 
-/** `created_at` as PostgreSQL text with microseconds, so a page starts exactly after the last row. */
-export const CURSOR_TIME_SQL = (column: string): string =>
-  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodeCursor(position: { createdAt: Date | string; id: string }): string {
