@@ -94,8 +94,8 @@ export class AdminSessionsRepository {
     return rows[0] ?? null;
   }
 
-  async markStepUp(sessionId: string, now: Date): Promise<void> {
-    await this.db.query(`UPDATE admin_sessions SET step_up_at = $2 WHERE id = $1`, [sessionId, now]);
+  async markStepUp(sessionId: string, now: Date, manager?: EntityManager): Promise<void> {
+    await (manager ?? this.db.manager).query(`UPDATE admin_sessions SET step_up_at = $2 WHERE id = $1`, [sessionId, now]);
   }
 
   /** Revokes one session of `userId`; false when there is no such live session. */
