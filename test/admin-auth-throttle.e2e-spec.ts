@@ -85,7 +85,8 @@ describeRedis('admin sign-in throttle shared through Redis', () => {
     }
     // Counted in Redis under this run's prefix, never by the per-process insurance.
     expect(await redis.keys(`${prefix}rl:admin_auth*`)).toHaveLength(1);
-    for (const t of [a, b]) expect(await metricValue(t, 'billing_rate_limit_fallbacks_total', { limiter: 'admin_auth' })).toBe(0);
+    for (const t of [a, b])
+      expect(await metricValue(t, 'billing_rate_limit_fallbacks_total', { limiter: 'admin_auth' })).toBe(0);
     // Only the sign-in routes count: reading stays possible.
     expect((await request(a.http).get('/admin/api/auth/me')).status).toBe(401);
   });

@@ -118,7 +118,15 @@ describe('admin console: the CLI side (create-admin, admin unlock, admin reset-m
 
   it('key update from the CLI writes one audit row per change, with before/after (actor cli)', async () => {
     const admin = await cli(
-      ['create-admin', '--email', `upd-${crypto.randomUUID()}@example.com`, '--name', 'U', '--password-stdin', '--json'],
+      [
+        'create-admin',
+        '--email',
+        `upd-${crypto.randomUUID()}@example.com`,
+        '--name',
+        'U',
+        '--password-stdin',
+        '--json',
+      ],
       'a passphrase typed once',
     );
     const adminId = (JSON.parse(admin.stdout) as { id: string }).id;

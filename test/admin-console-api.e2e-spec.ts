@@ -487,16 +487,13 @@ describe('admin console API', () => {
 
   it('CSV export: admins download the usage and revenue reports (same numbers as the JSON), audited; viewers get 403, audited', async () => {
     const account = await newAccount(1_000);
-    const charge = await request(t.http)
-      .post('/v1/billing/charges')
-      .set('X-API-Key', account.agent.plaintextKey)
-      .send({
-        oauth_provider: account.oauth_provider,
-        external_id: account.external_id,
-        amount_minor: 100,
-        currency: 'USD',
-        description: 'CSV export',
-      });
+    const charge = await request(t.http).post('/v1/billing/charges').set('X-API-Key', account.agent.plaintextKey).send({
+      oauth_provider: account.oauth_provider,
+      external_id: account.external_id,
+      amount_minor: 100,
+      currency: 'USD',
+      description: 'CSV export',
+    });
     expect(charge.status).toBe(201);
     const today = t.clock.now().toISOString().slice(0, 10);
     const start = new Date(t.clock.now().getTime() - 20 * 86_400_000).toISOString().slice(0, 10);

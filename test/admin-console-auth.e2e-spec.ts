@@ -267,6 +267,9 @@ describe('admin console: sign-in, MFA, sessions', () => {
     const c = client();
     await c.enrol(op.email, OPERATOR_PASSWORD);
     const session = (await c.get('/auth/me')).body.session.id as string;
+    const signInFailures = async () =>
+      (await c.get('/analytics/auth-failures')).body.admin_login_failures.total as number;
+    const failuresBefore = await signInFailures();
     const wrongCode = () => (c.code() === '123456' ? '654321' : '123456');
     const sentWrong = wrongCode();
     const bad = await c.post('/auth/reauth', { code: sentWrong });
@@ -322,6 +325,8 @@ describe('admin console: sign-in, MFA, sessions', () => {
       [op.id],
     )) as Array<{ after: { cause: string } }>;
     expect(denied.map((r) => r.after.cause).sort()).toEqual([...Array(5).fill('wrong_code'), 'locked'].sort());
+    // The security page's operator sign-in failures include the refused step-ups (never the successful one).
+    expect(await signInFailures()).toBeGreaterThanOrEqual(failuresBefore + 6);
   });
 
   it('CSRF: a non-GET without the token, with a foreign Origin or a cross-site fetch is refused', async () => {

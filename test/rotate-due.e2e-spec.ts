@@ -135,7 +135,12 @@ describe('key rotate-due', () => {
       expect(row).toMatchObject({
         actor_type: 'cli',
         before: { status: 'active', rotated_to: null },
-        after: { status: 'rotating', rotated_to: fresh.key_id, new_key_id: fresh.key_id, grace_period_seconds: 48 * 3600 },
+        after: {
+          status: 'rotating',
+          rotated_to: fresh.key_id,
+          new_key_id: fresh.key_id,
+          grace_period_seconds: 48 * 3600,
+        },
       });
       expect(JSON.stringify(row)).not.toContain(fresh.plaintext_key);
     }

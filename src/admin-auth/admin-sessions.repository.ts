@@ -95,7 +95,10 @@ export class AdminSessionsRepository {
   }
 
   async markStepUp(sessionId: string, now: Date, manager?: EntityManager): Promise<void> {
-    await (manager ?? this.db.manager).query(`UPDATE admin_sessions SET step_up_at = $2 WHERE id = $1`, [sessionId, now]);
+    await (manager ?? this.db.manager).query(`UPDATE admin_sessions SET step_up_at = $2 WHERE id = $1`, [
+      sessionId,
+      now,
+    ]);
   }
 
   /** Revokes one session of `userId`; false when there is no such live session. */

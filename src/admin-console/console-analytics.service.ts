@@ -237,7 +237,8 @@ export class ConsoleAnalyticsService {
       this.usage.topFailures('key_prefix', start, end, 10),
       this.usage.topFailures('client_ip', start, end, 10),
       this.usage.rateLimitedByKey(start, end, 10),
-      this.audit.countByBucket('admin.login_failed', start, end, query.granularity),
+      // Wrong step-up codes count toward the sign-in lock, so they count here too.
+      this.audit.countFailuresByBucket(['admin.login_failed', 'admin.reauth'], start, end, query.granularity),
       this.operators.lockedOperators(),
     ]);
     const buckets = new Map<string, { start: string; total: number; by_reason: Record<string, number> }>();

@@ -167,12 +167,20 @@ export class AuditRepository {
     );
   }
 
-  /** Rows of one action per bucket (`date_trunc` unit), e.g. admin sign-in failures per day. */
-  countByBucket(action: string, start: Date, end: Date, unit: string): Promise<Array<{ bucket: Date; count: string }>> {
+  /**
+   * Unsuccessful rows (outcome `failure` or `denied`) of the given actions per bucket (`date_trunc`
+   * unit), e.g. admin sign-in failures and refused step-ups per day.
+   */
+  countFailuresByBucket(
+    actions: readonly string[],
+    start: Date,
+    end: Date,
+    unit: string,
+  ): Promise<Array<{ bucket: Date; count: string }>> {
     return this.db.query(
       `SELECT date_trunc($4, created_at, 'UTC') AS bucket, count(*) AS count FROM admin_audit_log
-        WHERE action = $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1 ORDER BY 1`,
-      [action, start.toISOString(), end.toISOString(), unit],
+        WHERE action = ANY($1) AND outcome <> 'success' AND created_at >= $2 AND created_at < $3 GROUP BY 1 ORDER BY 1`,
+      [actions, start.toISOString(), end.toISOString(), unit],
     );
   }
 }

@@ -120,5 +120,4 @@ describe('plumbing', () => {
     expect(toQueryString({ a: 1, b: '', c: undefined, d: null, e: 'x y' })).toBe('?a=1&e=x+y');
     expect(toQueryString({})).toBe('');
   });
-
 });

@@ -47,7 +47,12 @@ export function AnalyticsPage() {
           // Admins and up: the server builds the file from the same reports and audits the export.
           can(me.user.role, 'analytics:export') && valid ? (
             <span class="inline-fields">
-              <a class="button" href={downloadUrl('/analytics/usage.csv', query)} download data-testid="export-usage-csv">
+              <a
+                class="button"
+                href={downloadUrl('/analytics/usage.csv', query)}
+                download
+                data-testid="export-usage-csv"
+              >
                 Usage CSV
               </a>
               <a

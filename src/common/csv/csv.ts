@@ -8,5 +8,8 @@ export type CsvCell = string | number | null;
  * of running them (CSV injection); numbers, negative ones included, are written as they are.
  */
 export function toCsv(header: readonly string[], rows: ReadonlyArray<readonly CsvCell[]>): string {
-  return stringify([[...header], ...rows.map((row) => [...row])], { record_delimiter: 'windows', escape_formulas: true });
+  return stringify([[...header], ...rows.map((row) => [...row])], {
+    record_delimiter: 'windows',
+    escape_formulas: true,
+  });
 }
