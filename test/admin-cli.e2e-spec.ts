@@ -23,6 +23,7 @@ function cli(args: string[], input = ''): Promise<{ code: number | null; stdout:
   });
 }
 
+// Each test spawns several `node dist/cli` processes (seconds each on a busy machine): 3 minutes apiece.
 describe('admin console: the CLI side (create-admin, admin unlock, admin reset-mfa)', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -83,7 +84,7 @@ describe('admin console: the CLI side (create-admin, admin unlock, admin reset-m
 
     const unknown = await cli(['admin', 'unlock', 'nobody@example.com']);
     expect([unknown.code, unknown.stderr]).toEqual([1, 'error: Admin user not found: nobody@example.com\n']);
-  });
+  }, 180_000);
 
   it('key create / rotate / revoke from the CLI write the same audit rows (actor cli)', async () => {
     const admin = await cli(
@@ -114,7 +115,7 @@ describe('admin console: the CLI side (create-admin, admin unlock, admin reset-m
       { action: 'key.rotate', actor_type: 'cli', reason: null },
       { action: 'key.revoke', actor_type: 'cli', reason: 'done with it' },
     ]);
-  });
+  }, 180_000);
 
   it('key update from the CLI writes one audit row per change, with before/after (actor cli)', async () => {
     const admin = await cli(
