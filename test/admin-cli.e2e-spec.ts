@@ -23,6 +23,7 @@ function cli(args: string[], input = ''): Promise<{ code: number | null; stdout:
   });
 }
 
+// Each test spawns several `node dist/cli` processes (seconds each on a busy machine): 3 minutes apiece.
 describe('admin console: the CLI side (create-admin, admin unlock, admin reset-mfa)', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -66,8 +67,15 @@ describe('admin console: the CLI side (create-admin, admin unlock, admin reset-m
         WHERE resource_id = (SELECT id::text FROM admin_users WHERE email = $1) AND actor_type = 'cli' ORDER BY created_at`,
       [email],
     );
-    expect(rows.map((r: { action: string }) => r.action)).toEqual(['admin.unlock', 'admin.reset_mfa']);
-    expect(rows[1]).toMatchObject({
+    expect(rows.map((r: { action: string }) => r.action)).toEqual(['admin.create', 'admin.unlock', 'admin.reset_mfa']);
+    expect(rows[0]).toMatchObject({
+      actor_label: 'cli',
+      before: null,
+      after: { email, full_name: 'CLI Op', role: 'super_admin', is_active: true, mfa_enabled: false },
+    });
+    expect(JSON.stringify(rows)).not.toContain(password);
+    expect(JSON.stringify(rows)).not.toMatch(/argon2/);
+    expect(rows[2]).toMatchObject({
       actor_label: 'cli',
       before: { mfa_enabled: true },
       // The console session and the pending sign-in after the unlock.
@@ -76,7 +84,7 @@ describe('admin console: the CLI side (create-admin, admin unlock, admin reset-m
 
     const unknown = await cli(['admin', 'unlock', 'nobody@example.com']);
     expect([unknown.code, unknown.stderr]).toEqual([1, 'error: Admin user not found: nobody@example.com\n']);
-  });
+  }, 180_000);
 
   it('key create / rotate / revoke from the CLI write the same audit rows (actor cli)', async () => {
     const admin = await cli(
@@ -107,7 +115,73 @@ describe('admin console: the CLI side (create-admin, admin unlock, admin reset-m
       { action: 'key.rotate', actor_type: 'cli', reason: null },
       { action: 'key.revoke', actor_type: 'cli', reason: 'done with it' },
     ]);
-  });
+  }, 180_000);
+
+  it('key update from the CLI writes one audit row per change, with before/after (actor cli)', async () => {
+    const admin = await cli(
+      [
+        'create-admin',
+        '--email',
+        `upd-${crypto.randomUUID()}@example.com`,
+        '--name',
+        'U',
+        '--password-stdin',
+        '--json',
+      ],
+      'a passphrase typed once',
+    );
+    const adminId = (JSON.parse(admin.stdout) as { id: string }).id;
+    const created = JSON.parse(
+      (
+        await cli([
+          'key',
+          'create',
+          '--name',
+          'Before',
+          '--created-by',
+          adminId,
+          '--env',
+          'test',
+          '--rate-limit-per-minute',
+          '5',
+          '--json',
+        ])
+      ).stdout,
+    ) as { key_id: string; plaintext_key: string };
+    const first = await cli([
+      'key',
+      'update',
+      created.key_id,
+      '--name',
+      'After',
+      '--description',
+      'moved to EU',
+      '--rate-limit-per-minute',
+      '50',
+      '--expires-in-days',
+      '30',
+    ]);
+    expect([first.code, first.stderr]).toEqual([0, '']);
+    const second = await cli(['key', 'update', created.key_id, '--rate-limit-per-minute', 'none']);
+    expect([second.code, second.stderr]).toEqual([0, '']);
+    const rows = await t.db.query(
+      `SELECT action, actor_type, actor_label, environment, before, after FROM admin_audit_log
+        WHERE resource_id = $1 AND action = 'key.update' ORDER BY created_at`,
+      [created.key_id],
+    );
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({
+      actor_type: 'cli',
+      actor_label: 'cli',
+      environment: 'test',
+      before: { name: 'Before', description: null, rate_limit_per_minute: 5 },
+      after: { name: 'After', description: 'moved to EU', rate_limit_per_minute: 50 },
+    });
+    expect(Date.parse(rows[0].after.expires_at) - Date.now()).toBeGreaterThan(29 * 86_400_000);
+    expect(rows[0].before.expires_at).not.toEqual(rows[0].after.expires_at);
+    expect(rows[1]).toMatchObject({ before: { rate_limit_per_minute: 50 }, after: { rate_limit_per_minute: null } });
+    expect(JSON.stringify(rows)).not.toContain(created.plaintext_key);
+  }, 180_000);
 });
 
 describe('admin console: switches and limits', () => {

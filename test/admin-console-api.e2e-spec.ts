@@ -124,6 +124,8 @@ describe('admin console API', () => {
       'POST /admin/api/accounts/:id/close': 'super_admin +R',
       'GET /admin/api/analytics/usage': 'viewer',
       'GET /admin/api/analytics/revenue': 'viewer',
+      'GET /admin/api/analytics/usage.csv': 'admin',
+      'GET /admin/api/analytics/revenue.csv': 'admin',
       'GET /admin/api/analytics/auth-failures': 'viewer',
       'GET /admin/api/analytics/keys': 'viewer',
       'GET /admin/api/audit': 'viewer',
@@ -481,6 +483,124 @@ describe('admin console API', () => {
     ]) {
       expect((await viewer.get(path)).status).toBe(200);
     }
+  });
+
+  it('CSV export: admins download the usage and revenue reports (same numbers as the JSON), audited; viewers get 403, audited', async () => {
+    const account = await newAccount(1_000);
+    const charge = await request(t.http).post('/v1/billing/charges').set('X-API-Key', account.agent.plaintextKey).send({
+      oauth_provider: account.oauth_provider,
+      external_id: account.external_id,
+      amount_minor: 100,
+      currency: 'USD',
+      description: 'CSV export',
+    });
+    expect(charge.status).toBe(201);
+    const today = t.clock.now().toISOString().slice(0, 10);
+    const start = new Date(t.clock.now().getTime() - 20 * 86_400_000).toISOString().slice(0, 10);
+    const query = `?environment=test&start=${start}&end=${today}&granularity=week`;
+    const rowsOf = (csv: string) =>
+      csv
+        .trimEnd()
+        .split('\r\n')
+        .map((line) => line.split(','));
+
+    const usageJson = await admin.get(`/analytics/usage${query}`);
+    const usageCsv = await admin.get(`/analytics/usage.csv${query}`);
+    expect(usageCsv.status).toBe(200);
+    expect(usageCsv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(usageCsv.headers['content-disposition']).toBe(
+      `attachment; filename="ciris-billing-usage-test-${start}-${today}-week.csv"`,
+    );
+    expect(usageCsv.headers['cache-control']).toContain('no-store');
+    const [usageHeader, ...usageRows] = rowsOf(usageCsv.text);
+    expect(usageHeader).toEqual([
+      'bucket_start',
+      'charges',
+      'paid_uses',
+      'free_uses',
+      'daily_free_uses',
+      'one_time_free_uses',
+      'credits_spent',
+      'unique_charged_accounts',
+      'new_accounts',
+      'credit_checks',
+      'denied_credit_checks',
+    ]);
+    const buckets = usageJson.body.buckets as Array<Record<string, number | string>>;
+    expect(usageRows).toEqual(
+      buckets.map((b) => [String(b.start).slice(0, 10), ...usageHeader.slice(1).map((c) => String(b[c]))]),
+    );
+    expect(usageRows.reduce((sum, r) => sum + Number(r[1]), 0)).toBe(usageJson.body.totals.charges);
+    expect(usageJson.body.totals.charges).toBeGreaterThanOrEqual(1);
+
+    const revenueJson = await admin.get(`/analytics/revenue${query}`);
+    const revenueCsv = await admin.get(`/analytics/revenue.csv${query}`);
+    expect(revenueCsv.status).toBe(200);
+    expect(revenueCsv.headers['content-disposition']).toBe(
+      `attachment; filename="ciris-billing-revenue-test-${start}-${today}-week.csv"`,
+    );
+    const [revenueHeader, ...revenueRows] = rowsOf(revenueCsv.text);
+    expect(revenueHeader).toEqual([
+      'bucket_start',
+      'currency',
+      'purchases',
+      'purchase_amount_minor',
+      'revenue_minor',
+      'credits_added_purchase_minor',
+      'credits_added_grant_minor',
+      'credits_added_refund_minor',
+      'credits_added_adjustment_minor',
+      'credits_added_total_minor',
+    ]);
+    type RevenueBucket = {
+      start: string;
+      purchases: number;
+      purchase_amount_minor: number;
+      revenue_minor: number;
+      credits_added_minor: Record<string, number>;
+    };
+    expect(revenueRows).toEqual(
+      (revenueJson.body.buckets as RevenueBucket[]).map((b) =>
+        [
+          b.start.slice(0, 10),
+          revenueJson.body.currency,
+          b.purchases,
+          b.purchase_amount_minor,
+          b.revenue_minor,
+          ...['purchase', 'grant', 'refund', 'adjustment', 'total'].map((k) => b.credits_added_minor[k]),
+        ].map(String),
+      ),
+    );
+
+    const exports = await audits(`actor_id = $1 AND action = 'analytics.export'`, [adminId]);
+    expect(exports).toHaveLength(2);
+    expect(exports[0]).toMatchObject({
+      actor_type: 'admin_user',
+      outcome: 'success',
+      environment: 'test',
+      after: { report: 'usage', format: 'csv', start, end: today, granularity: 'week', rows: usageRows.length },
+    });
+    expect(exports[1]).toMatchObject({
+      after: { report: 'revenue', start, end: today, currency: revenueJson.body.currency, rows: revenueRows.length },
+    });
+
+    // Viewers read the reports but cannot export them; the refusal is audited and nothing is exported.
+    for (const path of ['/analytics/usage.csv', '/analytics/revenue.csv']) {
+      const refused = await viewer.get(`${path}${query}`);
+      expect([refused.status, refused.body.code]).toEqual([403, 'admin_forbidden']);
+    }
+    const denied = await audits(`actor_id = $1 AND action = 'access.forbidden' AND after->>'path' LIKE $2`, [
+      viewerId,
+      '/admin/api/analytics/%.csv',
+    ]);
+    expect(denied).toHaveLength(2);
+    expect(denied[0]).toMatchObject({ outcome: 'denied', after: { required_role: 'admin', role: 'viewer' } });
+    expect(await audits(`actor_id = $1 AND action = 'analytics.export'`, [viewerId])).toHaveLength(0);
+
+    // Bad ranges are the JSON report's 422, never a 500.
+    const bad = await admin.get('/analytics/usage.csv?start=2020-01-01&end=2026-01-01');
+    expect([bad.status, bad.body.code]).toEqual([422, expect.any(String)]);
+    expect(await audits(`actor_id = $1 AND action = 'analytics.export'`, [adminId])).toHaveLength(2);
   });
 
   it('never answers 500 to malformed console requests', async () => {

@@ -262,6 +262,73 @@ describe('admin console: sign-in, MFA, sessions', () => {
     expect(denied[0].outcome).toBe('denied');
   });
 
+  it('step-up is audited (success and denied, never the code); wrong step-up codes count toward the lock like a wrong login code', async () => {
+    const op = await newOperator(t, 'admin');
+    const c = client();
+    await c.enrol(op.email, OPERATOR_PASSWORD);
+    const session = (await c.get('/auth/me')).body.session.id as string;
+    const signInFailures = async () =>
+      (await c.get('/analytics/auth-failures')).body.admin_login_failures.total as number;
+    const failuresBefore = await signInFailures();
+    const wrongCode = () => (c.code() === '123456' ? '654321' : '123456');
+    const sentWrong = wrongCode();
+    const bad = await c.post('/auth/reauth', { code: sentWrong });
+    expect([bad.status, bad.body.code]).toEqual([401, 'invalid_mfa_code']);
+    t.clock.advance(30_000);
+    const goodCode = c.code();
+    expect((await c.post('/auth/reauth', { code: goodCode })).status).toBe(204);
+    const rows = (await t.db.query(
+      `SELECT actor_type, actor_id, actor_label, resource_type, resource_id, outcome, before, after, request_id
+         FROM admin_audit_log WHERE actor_id = $1 AND action = 'admin.reauth' ORDER BY created_at`,
+      [op.id],
+    )) as Array<Record<string, unknown>>;
+    expect(rows).toEqual([
+      expect.objectContaining({
+        actor_type: 'admin_user',
+        actor_label: op.email,
+        resource_type: 'admin_session',
+        resource_id: session,
+        outcome: 'denied',
+        after: { cause: 'wrong_code' },
+      }),
+      expect.objectContaining({
+        actor_type: 'admin_user',
+        outcome: 'success',
+        resource_id: session,
+        after: { step_up_until: expect.any(String) },
+      }),
+    ]);
+    const until = Date.parse((rows[1].after as { step_up_until: string }).step_up_until);
+    expect(Math.abs(until - (t.clock.now().getTime() + 10 * MINUTE))).toBeLessThan(5_000);
+    for (const row of rows) expect(row.request_id).toEqual(expect.any(String));
+    expect(JSON.stringify(rows)).not.toContain(sentWrong);
+    expect(JSON.stringify(rows)).not.toContain(goodCode);
+
+    // Failures count until a complete sign-in (a step-up is not one): with the failure above, four
+    // more wrong step-up codes make five and lock the operator, as five wrong login codes do; the
+    // lock is audited and stops sign-in too.
+    for (let i = 0; i < 3; i++) {
+      t.clock.advance(30_000);
+      expect((await c.post('/auth/reauth', { code: wrongCode() })).status).toBe(401);
+    }
+    expect(await auditRows(op.id, 'admin.locked')).toHaveLength(0);
+    t.clock.advance(30_000);
+    expect((await c.post('/auth/reauth', { code: wrongCode() })).status).toBe(401);
+    expect(await auditRows(op.id, 'admin.locked')).toHaveLength(1);
+    const locked = await client().post('/auth/login', { email: op.email, password: OPERATOR_PASSWORD });
+    expect([locked.status, locked.body.code]).toEqual([429, 'account_locked']);
+    t.clock.advance(30_000);
+    const whileLocked = await c.post('/auth/reauth', { code: c.code() });
+    expect([whileLocked.status, whileLocked.body.code]).toEqual([429, 'account_locked']);
+    const denied = (await t.db.query(
+      `SELECT after FROM admin_audit_log WHERE actor_id = $1 AND action = 'admin.reauth' AND outcome = 'denied'`,
+      [op.id],
+    )) as Array<{ after: { cause: string } }>;
+    expect(denied.map((r) => r.after.cause).sort()).toEqual([...Array(5).fill('wrong_code'), 'locked'].sort());
+    // The security page's operator sign-in failures include the refused step-ups (never the successful one).
+    expect(await signInFailures()).toBeGreaterThanOrEqual(failuresBefore + 6);
+  });
+
   it('CSRF: a non-GET without the token, with a foreign Origin or a cross-site fetch is refused', async () => {
     const op = await newOperator(t, 'admin');
     const c = client();

@@ -4,6 +4,7 @@
  * Every page is saved as a PNG under test-artifacts/screenshots/ (git-ignored). Without a Chromium
  * the tests skip and say so loudly.
  */
+import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { jest } from '@jest/globals';
 import * as OTPAuth from 'otpauth';
@@ -548,6 +549,20 @@ describeInBrowser('admin console in Chromium', () => {
     expect(paidTotal).toBe((await page.textContent('[data-testid=total-paid] .stat-value'))!.trim());
     expect(freeTotal).toBe((await page.textContent('[data-testid=total-free] .stat-value'))!.trim());
     await screenshot(page, '18-analytics');
+
+    // CSV export (admins): the server's file, whose paid uses add up to the page's total.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-usage-csv]')]);
+    expect(download.suggestedFilename()).toMatch(
+      /^ciris-billing-usage-live-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}-day\.csv$/,
+    );
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const [header, ...lines] = csv.trimEnd().split('\r\n');
+    expect(header.split(',').slice(0, 3)).toEqual(['bucket_start', 'charges', 'paid_uses']);
+    expect(lines).toHaveLength(30);
+    const column = (i: number) => String(lines.reduce((sum, line) => sum + Number(line.split(',')[i]), 0));
+    expect([column(2), column(3)]).toEqual([paidTotal.replace(/\D/g, ''), freeTotal.replace(/\D/g, '')]);
+    expect(Number(column(3))).toBeGreaterThanOrEqual(5);
+    expect(await page.locator('[data-testid=export-revenue-csv]').count()).toBe(1);
   });
 
   it('a viewer sees no mutating buttons, and a direct POST is 403', async () => {
@@ -569,6 +584,11 @@ describeInBrowser('admin console in Chromium', () => {
         .count(),
     ).toBe(0);
     expect(await p.locator('nav >> text=Admin users').count()).toBe(0);
+    await p.goto('/admin/analytics');
+    await p.waitForSelector('[data-testid=total-paid]');
+    expect(await p.locator('[data-testid=export-usage-csv], [data-testid=export-revenue-csv]').count()).toBe(0);
+    const exported = await consoleFetch(p, 'GET', '/admin/api/analytics/usage.csv');
+    expect([exported.status, exported.body.code]).toEqual([403, 'admin_forbidden']);
     const direct = await consoleFetch(p, 'POST', '/admin/api/keys', {
       name: 'viewer key',
       environment: 'test',

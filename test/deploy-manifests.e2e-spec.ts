@@ -7,7 +7,7 @@ import type { ApiKeysService } from '../src/api-keys/api-keys.service.js';
 import { ApiKeyExpiryMetrics } from '../src/auth/api-key-expiry.metrics.js';
 import { AuthFailureThrottle } from '../src/auth/auth-failure-throttle.js';
 import { KeyRateLimiter } from '../src/auth/key-rate-limiter.js';
-import { RateLimiters } from '../src/auth/rate-limiters.js';
+import { RateLimiters } from '../src/common/redis/rate-limiters.js';
 import { MetricsService } from '../src/common/metrics/metrics.service.js';
 import { RedisConnection } from '../src/common/redis/redis-connection.js';
 import { Env, SECRET_KEYS, validateEnv } from '../src/config/env.js';

@@ -92,6 +92,8 @@ const ROUTE_PERMISSIONS: Record<string, string> = {
   'POST /admin/api/accounts/{id}/close': 'console:super_admin',
   'GET /admin/api/analytics/usage': 'console:viewer',
   'GET /admin/api/analytics/revenue': 'console:viewer',
+  'GET /admin/api/analytics/usage.csv': 'console:admin',
+  'GET /admin/api/analytics/revenue.csv': 'console:admin',
   'GET /admin/api/analytics/auth-failures': 'console:viewer',
   'GET /admin/api/analytics/keys': 'console:viewer',
   'GET /admin/api/audit': 'console:viewer',

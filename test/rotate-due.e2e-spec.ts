@@ -121,6 +121,30 @@ describe('key rotate-due', () => {
     expect(byId.get(young.keyId)!).toMatchObject({ status: 'active', rotated_to: null });
     expect(rows).toHaveLength(11 + due.length);
 
+    // One audit row per rotation (actor cli), none for the keys left alone, and no secret in any row.
+    const audit = await db.query<{
+      action: string;
+      actor_type: string;
+      resource_id: string;
+      before: Record<string, unknown>;
+      after: Record<string, unknown>;
+    }>(`SELECT action, actor_type, resource_id, before, after FROM admin_audit_log WHERE action = 'key.rotate'`);
+    expect(audit.rows.map((r) => r.resource_id).sort()).toEqual(due.map((k) => k.keyId).sort());
+    for (const row of audit.rows) {
+      const fresh = rotated.find((r) => r.rotated_from.key_id === row.resource_id)!;
+      expect(row).toMatchObject({
+        actor_type: 'cli',
+        before: { status: 'active', rotated_to: null },
+        after: {
+          status: 'rotating',
+          rotated_to: fresh.key_id,
+          new_key_id: fresh.key_id,
+          grace_period_seconds: 48 * 3600,
+        },
+      });
+      expect(JSON.stringify(row)).not.toContain(fresh.plaintext_key);
+    }
+
     // A second pass finds nothing left to do.
     const again = await cli(scratch.url, ['key', 'rotate-due', '--within-days', '7']);
     expect(again).toEqual({ code: 0, stdout: 'No active key expires within 7 days: nothing rotated.\n', stderr: '' });

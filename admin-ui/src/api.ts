@@ -6,6 +6,11 @@ import { toQueryString } from './lib/query.js';
 
 export const API_BASE = '/admin/api';
 
+/** The URL of a file the server sends as a download (a CSV export): the browser fetches it with the cookie. */
+export function downloadUrl(path: string, query?: object): string {
+  return API_BASE + path + toQueryString(query);
+}
+
 type StepUpPrompt = () => Promise<boolean>;
 
 let csrfToken: string | null = null;

@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import argon2 from 'argon2';
 import type { DataSource, EntityManager } from 'typeorm';
-import { SYSTEM_ACTOR } from '../audit/audit-actor.js';
-import { AuditRepository } from '../audit/audit.repository.js';
+import { SYSTEM_ACTOR, type AuditActor } from '../audit/audit-actor.js';
+import { AuditRepository, type AuditRecord } from '../audit/audit.repository.js';
 import { SecretBox } from '../common/crypto/secret-box.js';
 import { Clock } from '../common/time/clock.js';
 import { Env } from '../config/env.js';
@@ -212,17 +212,48 @@ export class AdminAuthService {
     return { token, session };
   }
 
-  /** Step-up: a fresh TOTP code opens the window for the sensitive actions. */
+  /**
+   * Step-up: a fresh TOTP code opens the window for the sensitive actions. Audited either way as
+   * `admin.reauth` (success, or denied with the cause; never the code). A wrong code counts toward
+   * the sign-in lock exactly like a wrong second factor at login.
+   */
   async reauth(ctx: AdminContext, code: string): Promise<void> {
     const user = await this.loadUser(ctx.session.admin_user_id);
     const now = this.clock.now();
+    const refusal = (cause: string) => ({
+      actor: actorOf(ctx),
+      record: {
+        action: 'admin.reauth',
+        resourceType: 'admin_session' as const,
+        resourceId: ctx.session.id,
+        after: { cause },
+        outcome: 'denied' as const,
+      },
+    });
     // A locked operator cannot keep guessing codes through a session opened before the lock.
-    this.refuseIfLocked(user, now, ctx.origin);
+    if (user.locked_until && new Date(user.locked_until) > now) {
+      const { actor, record } = refusal('locked');
+      await this.recordOutOfBand(actor, record);
+      throw new AdminAccountLockedError(Math.ceil((new Date(user.locked_until).getTime() - now.getTime()) / 1000));
+    }
     if (!user.mfa_secret || !(await this.acceptTotp(user.id, user.mfa_secret, code, now))) {
-      await this.registerFailure(user, now, ctx.origin, 'wrong_reauth_code');
+      await this.registerFailure(user, now, ctx.origin, 'wrong_reauth_code', refusal('wrong_code'));
       throw new InvalidMfaCodeError();
     }
-    await this.sessions.markStepUp(ctx.session.id, now);
+    const until = new Date(now.getTime() + this.env.ADMIN_STEP_UP_WINDOW_SECONDS * 1000);
+    await this.db.transaction(async (manager) => {
+      await this.sessions.markStepUp(ctx.session.id, now, manager);
+      await this.audit.record(
+        actorOf(ctx),
+        {
+          action: 'admin.reauth',
+          resourceType: 'admin_session',
+          resourceId: ctx.session.id,
+          after: { step_up_until: until.toISOString() },
+        },
+        manager,
+      );
+    });
     ctx.session.step_up_at = now;
   }
 
@@ -406,13 +437,24 @@ export class AdminAuthService {
     }
   }
 
-  private async registerFailure(user: OperatorRow, now: Date, origin: RequestOrigin, cause: string): Promise<void> {
+  /**
+   * Counts a failure toward the lock and audits it: as `admin.login_failed`, or as `audit` describes
+   * (a refused step-up), plus `admin.locked` when this failure locks the operator.
+   */
+  private async registerFailure(
+    user: OperatorRow,
+    now: Date,
+    origin: RequestOrigin,
+    cause: string,
+    audit?: { actor: AuditActor; record: AuditRecord },
+  ): Promise<void> {
     const outcome = await this.operators.registerFailure(user.id, now, {
       maxFailures: this.env.ADMIN_LOGIN_MAX_FAILURES,
       baseSeconds: this.env.ADMIN_LOCKOUT_BASE_SECONDS,
       maxSeconds: this.env.ADMIN_LOCKOUT_MAX_SECONDS,
     });
-    await this.auditFailure(user, origin, cause);
+    if (audit) await this.recordOutOfBand(audit.actor, audit.record);
+    else await this.auditFailure(user, origin, cause);
     if (outcome.newlyLocked && outcome.lockedUntil) {
       await this.audit.record(
         { ...SYSTEM_ACTOR, requestId: origin.requestId, ip: origin.ip, userAgent: origin.userAgent },
@@ -425,6 +467,13 @@ export class AdminAuthService {
         },
       );
     }
+  }
+
+  /** An audit row with no change beside it (a refusal); never fails the request it describes. */
+  private async recordOutOfBand(actor: AuditActor, record: AuditRecord): Promise<void> {
+    await this.audit
+      .record(actor, record)
+      .catch((error: unknown) => this.logger.error(`Could not audit ${record.action}: ${(error as Error).message}`));
   }
 
   private async auditFailure(

@@ -82,8 +82,8 @@ export class AdminSessionsRepository {
     return rows[0] ?? null;
   }
 
-  async markStepUp(sessionId: string, now: Date): Promise<void> {
-    await this.db.query(MARK_STEP_UP_SQL, [sessionId, now]);
+  async markStepUp(sessionId: string, now: Date, manager?: EntityManager): Promise<void> {
+    await (manager ?? this.db.manager).query(MARK_STEP_UP_SQL, [sessionId, now]);
   }
 
   /** Revokes one session of `userId`; false when there is no such live session. */

@@ -1,7 +1,9 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminRoleRequired } from '../admin-auth/decorators.js';
-import { ConsoleAnalyticsService } from './console-analytics.service.js';
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { actorOf, type AdminContext } from '../admin-auth/admin-auth.types.js';
+import { AdminRoleRequired, CurrentAdmin } from '../admin-auth/decorators.js';
+import { ConsoleAnalyticsService, type CsvExport } from './console-analytics.service.js';
 import type {
   AuthFailuresResponse,
   KeysAnalyticsResponse,
@@ -40,6 +42,44 @@ export class AdminAnalyticsController {
     return this.analytics.revenueReport(query);
   }
 
+  @Get('analytics/usage.csv')
+  @AdminRoleRequired('admin')
+  @ApiProduces('text/csv')
+  @ApiOperation({
+    summary: 'The usage report as a CSV download, one row per bucket (same numbers as GET /analytics/usage)',
+    description: 'Audited as `analytics.export`, with the range. Viewers get 403 `admin_forbidden` (audited too).',
+  })
+  @ApiOkResponse({
+    description: '`text/csv; charset=utf-8`, `Content-Disposition: attachment`',
+    content: { 'text/csv': { schema: { type: 'string' } } },
+  })
+  async usageCsv(
+    @Query() query: AnalyticsQueryDto,
+    @CurrentAdmin() ctx: AdminContext,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    return asDownload(res, await this.analytics.usageCsv(query, actorOf(ctx)));
+  }
+
+  @Get('analytics/revenue.csv')
+  @AdminRoleRequired('admin')
+  @ApiProduces('text/csv')
+  @ApiOperation({
+    summary: 'The revenue report as a CSV download, one row per bucket (same numbers as GET /analytics/revenue)',
+    description: 'Audited as `analytics.export`, with the range. Viewers get 403 `admin_forbidden` (audited too).',
+  })
+  @ApiOkResponse({
+    description: '`text/csv; charset=utf-8`, `Content-Disposition: attachment`',
+    content: { 'text/csv': { schema: { type: 'string' } } },
+  })
+  async revenueCsv(
+    @Query() query: RevenueAnalyticsQueryDto,
+    @CurrentAdmin() ctx: AdminContext,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    return asDownload(res, await this.analytics.revenueCsv(query, actorOf(ctx)));
+  }
+
   @Get('analytics/auth-failures')
   @AdminRoleRequired('viewer')
   @ApiOperation({
@@ -55,4 +95,11 @@ export class AdminAnalyticsController {
   keys(@Query() query: AnalyticsQueryDto): Promise<KeysAnalyticsResponse> {
     return this.analytics.keysReport(query);
   }
+}
+
+/** Sends a CSV export as a file download (the name is built from validated values only). */
+function asDownload(res: Response, file: CsvExport): string {
+  res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+  res.setHeader('Content-Disposition', `attachment; filename="${file.filename}"`);
+  return file.body;
 }

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { OperatorsService } from '../admin-auth/operators.service.js';
 import { ApiKeysService } from '../api-keys/api-keys.service.js';
+import type { AuditActor } from '../audit/audit-actor.js';
 import { AuditRepository } from '../audit/audit.repository.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
+import { toCsv, type CsvCell } from '../common/csv/csv.js';
 import { Clock, utcDay } from '../common/time/clock.js';
 import { KeyUsageRepository } from '../key-usage/key-usage.repository.js';
 import { outcomeBuckets } from './console-keys.service.js';
@@ -21,6 +23,26 @@ import type { AnalyticsQueryDto, RevenueAnalyticsQueryDto } from './dto/analytic
 import { auditEntry, iso, keySummary } from './presenters.js';
 
 const DAY_MS = 86_400_000;
+
+/** A report as a CSV file to download. */
+export interface CsvExport {
+  filename: string;
+  body: string;
+}
+
+const USAGE_COLUMNS = [
+  'charges',
+  'paid_uses',
+  'free_uses',
+  'daily_free_uses',
+  'one_time_free_uses',
+  'credits_spent',
+  'unique_charged_accounts',
+  'new_accounts',
+  'credit_checks',
+  'denied_credit_checks',
+] as const satisfies ReadonlyArray<keyof UsageFigures>;
+const CREDIT_KINDS = ['purchase', 'grant', 'refund', 'adjustment', 'total'] as const;
 
 /** The first day of the bucket `day` falls in: itself, its ISO week's Monday, or the 1st of its month. */
 export function bucketStart(day: string, unit: Granularity): string {
@@ -147,6 +169,65 @@ export class ConsoleAnalyticsService {
     };
   }
 
+  /**
+   * The usage report of {@link usageReport} (same call, same numbers) as CSV, one row per bucket;
+   * audited as `analytics.export` (admins only: the route checks the role).
+   */
+  async usageCsv(query: AnalyticsQueryDto, actor: AuditActor): Promise<CsvExport> {
+    const report = await this.usageReport(query);
+    const rows: CsvCell[][] = report.buckets.map((b) => [b.start.slice(0, 10), ...USAGE_COLUMNS.map((c) => b[c])]);
+    return this.exported(actor, 'usage', report, null, toCsv(['bucket_start', ...USAGE_COLUMNS], rows), rows.length);
+  }
+
+  /** The revenue report of {@link revenueReport} (same call, same numbers) as CSV; audited as `analytics.export`. */
+  async revenueCsv(query: RevenueAnalyticsQueryDto, actor: AuditActor): Promise<CsvExport> {
+    const report = await this.revenueReport(query);
+    const rows: CsvCell[][] = report.buckets.map((b) => [
+      b.start.slice(0, 10),
+      report.currency,
+      b.purchases,
+      b.purchase_amount_minor,
+      b.revenue_minor,
+      ...CREDIT_KINDS.map((k) => b.credits_added_minor[k]),
+    ]);
+    const header = [
+      'bucket_start',
+      'currency',
+      'purchases',
+      'purchase_amount_minor',
+      'revenue_minor',
+      ...CREDIT_KINDS.map((k) => `credits_added_${k}_minor`),
+    ];
+    return this.exported(actor, 'revenue', report, report.currency, toCsv(header, rows), rows.length);
+  }
+
+  private async exported(
+    actor: AuditActor,
+    name: 'usage' | 'revenue',
+    report: { environment: KeyEnvironment; start: string; end: string; granularity: string },
+    currency: string | null,
+    body: string,
+    rows: number,
+  ): Promise<CsvExport> {
+    await this.audit.record(actor, {
+      action: 'analytics.export',
+      resourceType: null,
+      resourceId: null,
+      environment: report.environment,
+      after: {
+        report: name,
+        format: 'csv',
+        start: report.start,
+        end: report.end,
+        granularity: report.granularity,
+        ...(currency === null ? {} : { currency }),
+        rows,
+      },
+    });
+    const filename = `ciris-billing-${name}-${report.environment}-${report.start}-${report.end}-${report.granularity}.csv`;
+    return { filename, body };
+  }
+
   async authFailures(query: AnalyticsQueryDto): Promise<AuthFailuresResponse> {
     const range = this.analytics.dayRange({ start: query.start, end: query.end });
     const start = new Date(`${range.start}T00:00:00Z`);
@@ -156,7 +237,8 @@ export class ConsoleAnalyticsService {
       this.usage.topFailures('key_prefix', start, end, 10),
       this.usage.topFailures('client_ip', start, end, 10),
       this.usage.rateLimitedByKey(start, end, 10),
-      this.audit.countByBucket('admin.login_failed', start, end, query.granularity),
+      // Wrong step-up codes count toward the sign-in lock, so they count here too.
+      this.audit.countFailuresByBucket(['admin.login_failed', 'admin.reauth'], start, end, query.granularity),
       this.operators.lockedOperators(),
     ]);
     const buckets = new Map<string, { start: string; total: number; by_reason: Record<string, number> }>();

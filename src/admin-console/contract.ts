@@ -552,6 +552,7 @@ export interface AuthFailuresResponse {
   top_key_prefixes: Array<{ key_prefix: string; count: number }>;
   top_client_ips: Array<{ client_ip: string; count: number }>;
   rate_limited_by_key: Array<{ key_id: string; name: string; key_prefix: string; count: number }>;
+  /** Failed operator sign-ins (`admin.login_failed`) and refused step-ups (`admin.reauth`, denied). */
   admin_login_failures: { total: number; buckets: Array<{ start: string; count: number }> };
   locked_admins: Array<{ id: string; email: string; locked_until: string }>;
 }

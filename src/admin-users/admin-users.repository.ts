@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { AdminUser } from './admin-user.entity.js';
 import { isUuid } from '../common/validation/uuid.js';
 
@@ -17,7 +17,9 @@ export class AdminUsersRepository {
     return isUuid(ref) ? this.users.findOne({ where: { id: ref } }) : this.findByEmail(ref);
   }
 
-  insert(user: Partial<AdminUser>): Promise<AdminUser> {
-    return this.users.save(this.users.create(user));
+  /** Inside `manager`'s transaction when given. */
+  insert(user: Partial<AdminUser>, manager?: EntityManager): Promise<AdminUser> {
+    const repo = manager ? manager.getRepository(AdminUser) : this.users;
+    return repo.save(repo.create(user));
   }
 }

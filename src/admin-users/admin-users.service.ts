@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import argon2 from 'argon2';
-import { QueryFailedError } from 'typeorm';
+import { type DataSource, QueryFailedError } from 'typeorm';
+import { CLI_ACTOR, type AuditActor } from '../audit/audit-actor.js';
+import { AuditRepository } from '../audit/audit.repository.js';
 import { AdminUserExistsError, AdminUserNotFoundError } from './admin-users.errors.js';
 import type { AdminRole, AdminUser } from './admin-user.entity.js';
 import { AdminUsersRepository } from './admin-users.repository.js';
@@ -10,6 +13,8 @@ export interface CreateAdminInput {
   password: string;
   fullName: string;
   role?: AdminRole;
+  /** Who is acting, for the audit trail (default: the CLI, where `create-admin` runs). */
+  actor?: AuditActor;
 }
 
 export interface AdminUserView {
@@ -32,20 +37,47 @@ const toView = (u: AdminUser): AdminUserView => ({
 
 @Injectable()
 export class AdminUsersService {
-  constructor(private readonly users: AdminUsersRepository) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly users: AdminUsersRepository,
+    private readonly audit: AuditRepository,
+  ) {}
 
+  /** A new operator (MFA enrolled at first sign-in), audited in the same transaction; never the password. */
   async createAdmin(input: CreateAdminInput): Promise<AdminUserView> {
     const email = input.email.trim();
     if (await this.users.findByEmail(email)) throw new AdminUserExistsError(email);
     const passwordHash = await argon2.hash(input.password, { type: argon2.argon2id });
     try {
-      const user = await this.users.insert({
-        email,
-        passwordHash,
-        fullName: input.fullName,
-        role: input.role ?? 'admin',
-        isActive: true,
-        mfaEnabled: false,
+      const user = await this.db.transaction(async (manager) => {
+        const created = await this.users.insert(
+          {
+            email,
+            passwordHash,
+            fullName: input.fullName,
+            role: input.role ?? 'admin',
+            isActive: true,
+            mfaEnabled: false,
+          },
+          manager,
+        );
+        await this.audit.record(
+          input.actor ?? CLI_ACTOR,
+          {
+            action: 'admin.create',
+            resourceType: 'admin_user',
+            resourceId: created.id,
+            after: {
+              email: created.email,
+              full_name: created.fullName,
+              role: created.role,
+              is_active: created.isActive,
+              mfa_enabled: created.mfaEnabled,
+            },
+          },
+          manager,
+        );
+        return created;
       });
       return toView(user);
     } catch (error) {

@@ -5,7 +5,7 @@ import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
 import type { CursorPosition } from '../common/pagination/cursor.js';
 import type { AuditActor } from './audit-actor.js';
 import type { AuditActorType, AuditOutcome, AuditResourceType } from './audit-entry.entity.js';
-import { auditPageQuery, COUNT_BY_BUCKET_SQL, INSERT_SQL } from './sql/audit.sql.js';
+import { auditPageQuery, COUNT_FAILURES_BY_BUCKET_SQL, INSERT_SQL } from './sql/audit.sql.js';
 
 /** What happened, to what; the actor comes separately. */
 export interface AuditRecord {
@@ -123,8 +123,16 @@ export class AuditRepository {
     return this.db.query(text, params);
   }
 
-  /** Rows of one action per bucket (`date_trunc` unit), e.g. admin sign-in failures per day. */
-  countByBucket(action: string, start: Date, end: Date, unit: string): Promise<Array<{ bucket: Date; count: string }>> {
-    return this.db.query(COUNT_BY_BUCKET_SQL, [action, start.toISOString(), end.toISOString(), unit]);
+  /**
+   * Unsuccessful rows (outcome `failure` or `denied`) of the given actions per bucket (`date_trunc`
+   * unit), e.g. admin sign-in failures and refused step-ups per day.
+   */
+  countFailuresByBucket(
+    actions: readonly string[],
+    start: Date,
+    end: Date,
+    unit: string,
+  ): Promise<Array<{ bucket: Date; count: string }>> {
+    return this.db.query(COUNT_FAILURES_BY_BUCKET_SQL, [actions, start.toISOString(), end.toISOString(), unit]);
   }
 }

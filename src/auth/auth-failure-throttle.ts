@@ -6,7 +6,7 @@ import { MetricsService } from '../common/metrics/metrics.service.js';
 import { RedisConnection } from '../common/redis/redis-connection.js';
 import { Env } from '../config/env.js';
 import { TooManyAuthFailuresError } from './auth.errors.js';
-import { RateLimiters } from './rate-limiters.js';
+import { RateLimiters } from '../common/redis/rate-limiters.js';
 
 /** Failures that count against a client address: someone presenting keys that do not work. */
 const THROTTLED_FAILURES: ReadonlySet<string> = new Set(['invalid_api_key', 'api_key_expired', 'api_key_revoked']);

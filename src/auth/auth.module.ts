@@ -9,7 +9,6 @@ import { CurrentKeyController } from './current-key.controller.js';
 import { ApiKeyExpiryMetrics } from './api-key-expiry.metrics.js';
 import { AuthFailureThrottle } from './auth-failure-throttle.js';
 import { KeyRateLimiter } from './key-rate-limiter.js';
-import { RateLimiters } from './rate-limiters.js';
 import { PermissionGuard } from './permission.guard.js';
 
 /** Global guards, in order: authenticate the key (Passport strategy), then authorise the route. */
@@ -18,7 +17,6 @@ import { PermissionGuard } from './permission.guard.js';
   controllers: [CurrentKeyController],
   providers: [
     ApiKeyStrategy,
-    RateLimiters,
     KeyRateLimiter,
     AuthFailureThrottle,
     ApiKeyExpiryMetrics,

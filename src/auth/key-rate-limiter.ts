@@ -4,7 +4,7 @@ import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { RateLimitedError } from './auth.errors.js';
 import type { Principal } from './principal.js';
-import { RateLimiters } from './rate-limiters.js';
+import { RateLimiters } from '../common/redis/rate-limiters.js';
 
 /**
  * Enforces a key's optional `rate_limit_per_minute` over a fixed one-minute window: in Redis when

@@ -1,4 +1,3 @@
-import { toCsv } from './csv.js';
 import { describeError } from './errors.js';
 import { toQueryString } from './query.js';
 import { curlLine, maskKey } from './secrets.js';
@@ -120,18 +119,5 @@ describe('plumbing', () => {
   it('builds query strings without empty values', () => {
     expect(toQueryString({ a: 1, b: '', c: undefined, d: null, e: 'x y' })).toBe('?a=1&e=x+y');
     expect(toQueryString({})).toBe('');
-  });
-
-  it('writes CSV that a spreadsheet will not execute', () => {
-    expect(
-      toCsv(
-        ['a', 'b'],
-        [
-          [1, 'x,y'],
-          ['=SUM(A1)', null],
-          ['say "hi"', -3],
-        ],
-      ),
-    ).toBe('a,b\r\n1,"x,y"\r\n\'=SUM(A1),\r\n"say ""hi""",-3\r\n');
   });
 });

@@ -5,28 +5,16 @@ import type {
   RevenueAnalyticsResponse,
   UsageAnalyticsResponse,
 } from '../../../src/admin-console/contract.js';
-import { api } from '../api.js';
+import { api, downloadUrl } from '../api.js';
 import { ChartPanel, PALETTE } from '../components/ChartPanel.js';
 import { Card, EmptyState, ErrorBanner, Loading, Mono, PageHeader, Stat } from '../components/ui.js';
 import { useLoad } from '../hooks.js';
 import { GRANULARITIES, RANGE_CHOICES } from '../lib/choices.js';
-import { toCsv } from '../lib/csv.js';
 import { bucketLabel, checkRange, lastDays } from '../lib/dates.js';
 import { formatCount, formatMoney, formatRatio } from '../lib/format.js';
 import { can } from '../lib/roles.js';
 import { Link } from '../router.js';
 import { useSession } from '../session.js';
-
-function downloadCsv(filename: string, csv: string): void {
-  const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = filename;
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 export function AnalyticsPage() {
   const { me, environment } = useSession();
@@ -50,52 +38,32 @@ export function AnalyticsPage() {
   const r = revenue.data;
   const money = (v: number) => formatMoney(v, r?.currency ?? 'USD');
 
-  const exportCsv = () => {
-    if (!u || !r) return;
-    const revenueByStart = new Map(r.buckets.map((b) => [b.start, b]));
-    const rows = u.buckets.map((b) => {
-      const rb = revenueByStart.get(b.start);
-      return [
-        b.start.slice(0, 10),
-        b.charges,
-        b.paid_uses,
-        b.free_uses,
-        b.credit_checks,
-        b.denied_credit_checks,
-        b.new_accounts,
-        rb?.purchases ?? 0,
-        rb?.revenue_minor ?? 0,
-        rb?.credits_added_minor.total ?? 0,
-      ];
-    });
-    const csv = toCsv(
-      [
-        'bucket_start',
-        'charges',
-        'paid_uses',
-        'free_uses',
-        'credit_checks',
-        'denied_credit_checks',
-        'new_accounts',
-        'purchases',
-        `revenue_minor_${r.currency}`,
-        'credits_added_minor',
-      ],
-      rows,
-    );
-    downloadCsv(`ciris-billing-${environment}-${range.start}-${range.end}-${granularity}.csv`, csv);
-  };
-
   return (
     <div>
       <PageHeader
         title="Analytics"
         subtitle={`Usage and revenue of the ${environment} environment, in UTC days.`}
         actions={
-          can(me.user.role, 'analytics:export') ? (
-            <button type="button" class="button" disabled={!u || !r} onClick={exportCsv} data-testid="export-csv">
-              Export CSV
-            </button>
+          // Admins and up: the server builds the file from the same reports and audits the export.
+          can(me.user.role, 'analytics:export') && valid ? (
+            <span class="inline-fields">
+              <a
+                class="button"
+                href={downloadUrl('/analytics/usage.csv', query)}
+                download
+                data-testid="export-usage-csv"
+              >
+                Usage CSV
+              </a>
+              <a
+                class="button"
+                href={downloadUrl('/analytics/revenue.csv', query)}
+                download
+                data-testid="export-revenue-csv"
+              >
+                Revenue CSV
+              </a>
+            </span>
           ) : null
         }
       />

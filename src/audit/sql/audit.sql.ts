@@ -10,9 +10,9 @@ RETURNING id`;
 /** The actor columns, for statements that write their audit row in a CTE beside the change. */
 export const ACTOR_COLUMNS = 'actor_type, actor_id, actor_label, api_key_id, api_key_name, request_id, ip, user_agent';
 
-/** $1 action, [$2, $3) time range, $4 `date_trunc` unit. */
-export const COUNT_BY_BUCKET_SQL = `SELECT date_trunc($4, created_at, 'UTC') AS bucket, count(*) AS count FROM admin_audit_log
-        WHERE action = $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1 ORDER BY 1`;
+/** Unsuccessful rows: $1 actions (text[]), [$2, $3) time range, $4 `date_trunc` unit. */
+export const COUNT_FAILURES_BY_BUCKET_SQL = `SELECT date_trunc($4, created_at, 'UTC') AS bucket, count(*) AS count FROM admin_audit_log
+        WHERE action = ANY($1) AND outcome <> 'success' AND created_at >= $2 AND created_at < $3 GROUP BY 1 ORDER BY 1`;
 
 /** `$n, $n+1::uuid, …` placeholders for {@link ACTOR_COLUMNS}, starting at parameter `first`. */
 export function actorPlaceholders(first: number): string {

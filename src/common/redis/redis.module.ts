@@ -1,7 +1,11 @@
 import { Global, Module } from '@nestjs/common';
+import { RateLimiters } from './rate-limiters.js';
 import { RedisConnection } from './redis-connection.js';
 
-/** The optional shared Redis of the HTTP service (see {@link RedisConnection}); the CLI does not use it. */
+/**
+ * The optional shared Redis of the HTTP service (see {@link RedisConnection}) and the rate limiters
+ * that count in it (see {@link RateLimiters}); the CLI does not use it.
+ */
 @Global()
-@Module({ providers: [RedisConnection], exports: [RedisConnection] })
+@Module({ providers: [RedisConnection, RateLimiters], exports: [RedisConnection, RateLimiters] })
 export class RedisModule {}

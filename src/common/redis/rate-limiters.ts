@@ -6,11 +6,14 @@ import {
   type RateLimiterAbstract,
   type RateLimiterRes,
 } from 'rate-limiter-flexible';
-import { MetricsService } from '../common/metrics/metrics.service.js';
-import { RedisConnection } from '../common/redis/redis-connection.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { RedisConnection } from './redis-connection.js';
 
-/** What a limiter counts: requests of one API key, or failed authentications of one client address. */
-export type LimiterName = 'api_key' | 'auth_failures';
+/**
+ * What a limiter counts: requests of one API key, failed API-key authentications of one client
+ * address, or console sign-in attempts of one client address.
+ */
+export type LimiterName = 'api_key' | 'auth_failures' | 'admin_auth';
 
 type LimiterOptions = ConstructorParameters<typeof RateLimiterMemory>[0];
 
