@@ -505,6 +505,49 @@ describe('Holds and refunds (SPEC §11)', () => {
       expect((await refund(free.charge_id, { amount_minor: 41 })).status).toBe(409);
     });
 
+    it('a free-use charge gives back its free use once under concurrent partial and full refunds; the ledger refuses a second', async () => {
+      const u = newUser();
+      const opened = (await post('/v1/billing/accounts', u)).body; // 1 one-time and 1 daily free use
+      const daily = (await charge(u, { amount_minor: 40 })).body;
+      const h = (await hold(u, { amount_minor: 40 })).body;
+      expect(h.funded_by).toBe('free_use');
+      const captured = (await capture(h.hold_id, { amount_minor: 30 })).body;
+      expect(await account(u)).toMatchObject({ free_uses_remaining: 0 });
+      for (const paid of [daily, captured]) {
+        // Every copy takes its snapshot while the account row is held, before any of them commits.
+        const blocker = t.db.createQueryRunner();
+        await blocker.startTransaction();
+        await blocker.query(`SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, [opened.account_id]);
+        const pending = Promise.all(
+          Array.from({ length: 12 }, (_, i) => refund(paid.charge_id, i % 3 === 0 ? {} : { amount_minor: 1 + (i % 3) })),
+        );
+        await new Promise((r) => setTimeout(r, 500));
+        await blocker.commitTransaction();
+        await blocker.release();
+        const results = await pending;
+        expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+        const refused = results.filter((r) => r.status !== 201);
+        expect(refused.map((r) => r.body.code)).toEqual(Array(11).fill('charge_fully_refunded'));
+      }
+      expect(await account(u)).toMatchObject({ free_uses_remaining: 2, balance_minor: 0 });
+      const refunds: Array<{ charge_id: string; n: number }> = await t.db.query(
+        `SELECT charge_id, free_uses_returned AS n FROM credits WHERE account_id = $1 AND transaction_type = 'refund'`,
+        [opened.account_id],
+      );
+      expect(refunds.map((r) => r.charge_id).sort()).toEqual([daily.charge_id, captured.charge_id].sort());
+      expect(refunds.every((r) => r.n === 1)).toBe(true);
+      // Whatever path writes it, a second free-use refund of one charge is refused by the schema.
+      const secondFreeUse = (uses: number) =>
+        t.db.query(
+          `INSERT INTO credits (account_id, environment, amount_minor, currency, transaction_type, description,
+                                balance_after, charge_id, free_uses_returned)
+           VALUES ($1, 'test', 0, 'USD', 'refund', 'Again', 0, $2, $3)`,
+          [opened.account_id, daily.charge_id, uses],
+        );
+      await expect(secondFreeUse(1)).rejects.toThrow(/uq_credits_free_use_refund/);
+      await expect(secondFreeUse(2)).rejects.toThrow(/chk_credits_free_uses_returned/);
+    });
+
     it('idempotency: a replay is 409 with X-Existing-Credit-ID, the key with other parameters 422', async () => {
       const u = await paidUser(500);
       const paid = (await charge(u, { amount_minor: 50 })).body;
