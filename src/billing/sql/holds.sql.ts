@@ -257,6 +257,20 @@ SELECT ${holdBody('h', '$3')}, c.id AS charge_id, c.amount_minor AS captured_min
  WHERE h.id = $1 AND h.environment = $2`;
 
 /**
+ * An account's active, unexpired holds at `now` (what its held totals are made of), newest first,
+ * with `total`, how many there are beyond the limit too: for the console's account page. Reads
+ * only the partial index `idx_holds_active`, however many holds the account ever had.
+ * Parameters: $1 account id, $2 limit, $3 now.
+ */
+export const ACTIVE_HOLDS_OF_ACCOUNT_SQL = `
+SELECT h.id, h.amount_minor, h.currency, h.funded_by, h.description, h.metadata, h.created_at, h.expires_at,
+       count(*) OVER () AS total
+  FROM holds h
+ WHERE h.account_id = $1 AND h.status = 'active' AND h.expires_at > $3::timestamptz
+ ORDER BY h.created_at DESC, h.id DESC
+ LIMIT $2`;
+
+/**
  * Lock an account, record its holds past expiry, and say what holds leave of its balance: for the
  * statements that take money out without going through a charge (admin adjustments, Stripe refund
  * clawbacks), which may take only `available_minor`. `where` selects the account row `a`.
