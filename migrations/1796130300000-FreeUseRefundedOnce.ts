@@ -12,9 +12,7 @@ export class FreeUseRefundedOnce1796130300000 implements MigrationInterface {
     await q.query(
       `ALTER TABLE credits ADD CONSTRAINT chk_credits_free_uses_returned CHECK (free_uses_returned IN (0, 1))`,
     );
-    await q.query(
-      `CREATE UNIQUE INDEX uq_credits_free_use_refund ON credits (charge_id) WHERE free_uses_returned > 0`,
-    );
+    await q.query(`CREATE UNIQUE INDEX uq_credits_free_use_refund ON credits (charge_id) WHERE free_uses_returned > 0`);
   }
 
   async down(q: QueryRunner): Promise<void> {

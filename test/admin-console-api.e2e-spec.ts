@@ -436,7 +436,12 @@ describe('admin console API', () => {
     t.clock.advance(61_000);
     try {
       const after = await detail();
-      expect(after).toMatchObject({ balance_minor: 500, held_minor: 150, available_minor: 350, active_holds_total: 13 });
+      expect(after).toMatchObject({
+        balance_minor: 500,
+        held_minor: 150,
+        available_minor: 350,
+        active_holds_total: 13,
+      });
       expect(after.active_holds.map((h: { id: string }) => h.id)).not.toContain(soon.hold_id);
       // The agent's view agrees.
       const check = await agent('/v1/billing/credits/check', {

@@ -591,6 +591,17 @@ describeInBrowser('admin console in Chromium', () => {
     expect(cells.slice(1, 4)).toEqual(['balance', 'worst-case model call', '4.00 USD']);
     expect(cells[5]).toBe(held.body.hold_id);
     await screenshot(page, '17b-account-holds');
+    // A debit into what the hold reserves cannot be sent (the server refuses it too).
+    await page.click('[data-testid=adjust-balance]');
+    await page.waitForSelector('[data-testid=adjust-dialog]');
+    await page.fill('#adjust-amount', '-7.00');
+    await page.fill('#adjust-reason', 'Correction');
+    await page.waitForSelector('[data-testid=adjust-preview][role=alert]');
+    expect(await page.textContent('[data-testid=adjust-preview]')).toContain(
+      'This would take what active holds reserve (4.00 USD). The largest debit possible is -6.00 USD.',
+    );
+    expect(await page.isDisabled('[data-testid=adjust-submit]')).toBe(true);
+    await page.click('[data-testid=adjust-dialog] button:has-text("Cancel")');
   });
 
   it('a viewer sees no mutating buttons, and a direct POST is 403', async () => {

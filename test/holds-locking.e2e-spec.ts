@@ -60,9 +60,10 @@ describe('Held amounts under lock waits', () => {
     }
   }
   const blockedBy = async (pid: number): Promise<boolean> => {
-    const rows: unknown[] = await t.db.query(`SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))`, [
-      pid,
-    ]);
+    const rows: unknown[] = await t.db.query(
+      `SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY (pg_blocking_pids(pid))`,
+      [pid],
+    );
     return rows.length > 0;
   };
   const backendPid = async (runner: QueryRunner): Promise<number> =>
@@ -161,10 +162,14 @@ describe('Held amounts under lock waits', () => {
         expect(created.hold).toMatchObject({ funded_by: 'balance', amount_minor: 80 });
       });
       expect(res.status).toBe(402);
-      expect(res.body).toEqual({ detail: 'Insufficient credits. Balance: 20, Required: 50', code: 'insufficient_credits' });
-      const [row] = await t.db.query(`SELECT balance_minor::int AS balance, held_minor::int AS held FROM accounts WHERE id = $1`, [
-        u.id,
-      ]);
+      expect(res.body).toEqual({
+        detail: 'Insufficient credits. Balance: 20, Required: 50',
+        code: 'insufficient_credits',
+      });
+      const [row] = await t.db.query(
+        `SELECT balance_minor::int AS balance, held_minor::int AS held FROM accounts WHERE id = $1`,
+        [u.id],
+      );
       expect(row).toEqual({ balance: 100, held: 80 });
     });
   });

@@ -562,7 +562,9 @@ describe('Holds and refunds (SPEC §11)', () => {
         await blocker.startTransaction();
         await blocker.query(`SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, [opened.account_id]);
         const pending = Promise.all(
-          Array.from({ length: 12 }, (_, i) => refund(paid.charge_id, i % 3 === 0 ? {} : { amount_minor: 1 + (i % 3) })),
+          Array.from({ length: 12 }, (_, i) =>
+            refund(paid.charge_id, i % 3 === 0 ? {} : { amount_minor: 1 + (i % 3) }),
+          ),
         );
         await new Promise((r) => setTimeout(r, 500));
         await blocker.commitTransaction();
@@ -718,7 +720,9 @@ describe('Holds and refunds (SPEC §11)', () => {
         paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>>;
       };
       const body = { 'application/json': { schema: { $ref: '#/components/schemas/AccountResponse' } } };
-      expect(doc.paths['/v1/billing/accounts/{oauth_provider}/{external_id}'].get.responses['200'].content).toEqual(body);
+      expect(doc.paths['/v1/billing/accounts/{oauth_provider}/{external_id}'].get.responses['200'].content).toEqual(
+        body,
+      );
       expect(doc.paths['/v1/billing/accounts'].post.responses['201'].content).toEqual(body);
     });
 

@@ -67,7 +67,11 @@ export class AccountsRepository {
    * The account and what its active holds reserve, expiry decided by the clock at `now` (a hold past
    * `expires_at` reserves nothing even before a statement records it as expired), in one snapshot.
    */
-  async findWithHoldsByKey(key: AccountKey, today: string, now: Date): Promise<{ account: Account; held: HeldNow } | null> {
+  async findWithHoldsByKey(
+    key: AccountKey,
+    today: string,
+    now: Date,
+  ): Promise<{ account: Account; held: HeldNow } | null> {
     const rows: Record<string, unknown>[] = await this.db.query(FIND_ACCOUNT_WITH_HOLDS_BY_KEY_SQL, [
       key.environment,
       key.oauthProvider,
