@@ -381,6 +381,81 @@ describe('admin console API', () => {
     ]);
   });
 
+  it('account detail: what active holds reserve, the available balance and the active holds, expiry by the clock', async () => {
+    const acct = await newAccount(500);
+    const agent = (path: string, body: object) =>
+      request(t.http).post(path).set('X-API-Key', acct.agent.plaintextKey).send(body);
+    const hold = async (amount: number, seconds: number, description: string) => {
+      const res = await agent('/v1/billing/holds', {
+        oauth_provider: acct.oauth_provider,
+        external_id: acct.external_id,
+        amount_minor: amount,
+        currency: 'USD',
+        description,
+        idempotency_key: `h-${crypto.randomUUID()}`,
+        expires_in_seconds: seconds,
+      });
+      expect(res.status).toBe(201);
+      return res.body as { hold_id: string; funded_by: string };
+    };
+    // A new account has 2 daily and 10 one-time free uses: they fund the first holds.
+    const daily = await hold(40, 600, 'first');
+    const free = await hold(40, 600, 'second');
+    for (let i = 0; i < 10; i++) await hold(1, 600, `free ${i}`);
+    const big = await hold(150, 600, 'model call');
+    const soon = await hold(100, 60, 'short one');
+    expect([daily.funded_by, free.funded_by, big.funded_by, soon.funded_by]).toEqual([
+      'daily_free_use',
+      'daily_free_use',
+      'balance',
+      'balance',
+    ]);
+    const detail = async () => (await viewer.get(`/accounts/${acct.id}`)).body.account;
+    const before = await detail();
+    expect(before).toMatchObject({
+      balance_minor: 500,
+      held_minor: 250,
+      available_minor: 250,
+      free_uses_remaining: 10,
+      free_uses_held: 10,
+      daily_free_uses_remaining: 2,
+      daily_free_uses_held: 2,
+      active_holds_total: 14,
+    });
+    expect(before.active_holds).toHaveLength(14);
+    expect(before.active_holds[0].id).toBe(soon.hold_id); // newest first
+    expect(before.active_holds.find((h: { id: string }) => h.id === soon.hold_id)).toEqual({
+      id: soon.hold_id,
+      amount_minor: 100,
+      currency: 'USD',
+      funded_by: 'balance',
+      description: 'short one',
+      metadata: {},
+      created_at: expect.any(String),
+      expires_at: new Date(Date.parse(before.active_holds[0].created_at) + 60_000).toISOString(),
+    });
+    // Past its expiry a hold reserves nothing and is no longer listed, before anything records it.
+    t.clock.advance(61_000);
+    try {
+      const after = await detail();
+      expect(after).toMatchObject({
+        balance_minor: 500,
+        held_minor: 150,
+        available_minor: 350,
+        active_holds_total: 13,
+      });
+      expect(after.active_holds.map((h: { id: string }) => h.id)).not.toContain(soon.hold_id);
+      // The agent's view agrees.
+      const check = await agent('/v1/billing/credits/check', {
+        oauth_provider: acct.oauth_provider,
+        external_id: acct.external_id,
+      });
+      expect(check.body).toMatchObject({ credits_remaining: 350, held_minor: 150 });
+    } finally {
+      t.clock.reset();
+    }
+  });
+
   it('the audit table refuses UPDATE, DELETE and TRUNCATE', async () => {
     await expect(t.db.query(`UPDATE admin_audit_log SET reason = 'edited'`)).rejects.toThrow(/append-only/);
     await expect(t.db.query(`DELETE FROM admin_audit_log`)).rejects.toThrow(/append-only/);

@@ -565,6 +565,60 @@ describeInBrowser('admin console in Chromium', () => {
     expect(await page.locator('[data-testid=export-revenue-csv]').count()).toBe(1);
   });
 
+  it('shows what active holds reserve, the available balance and the active holds on the account page', async () => {
+    const { plaintext } = await mintKeyDirect('live');
+    const externalId = `holds-${run}@example.com`;
+    const agent = async (path: string, body: object) => {
+      const response = await fetch(`${origin}${path}`, {
+        method: 'POST',
+        headers: { 'X-API-Key': plaintext, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ oauth_provider: 'oauth:google', external_id: externalId, ...body }),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    expect((await agent('/v1/billing/accounts', { initial_balance_minor: 1000 })).status).toBe(201);
+    // The 2 daily and 10 one-time free uses go first; the holds after them draw on the balance.
+    for (let i = 0; i < 12; i++) {
+      const used = await agent('/v1/billing/charges', { amount_minor: 1, currency: 'USD', description: `free ${i}` });
+      expect(used.status).toBe(201);
+    }
+    const hold = (amount: number, description: string) =>
+      agent('/v1/billing/holds', {
+        amount_minor: amount,
+        currency: 'USD',
+        description,
+        idempotency_key: `hold-${run}-${description}`,
+      });
+    const held = await hold(400, 'worst-case model call');
+    expect(held.status).toBe(201);
+    expect(held.body.funded_by).toBe('balance');
+    const released = await hold(150, 'released call');
+    expect((await agent(`/v1/billing/holds/${String(released.body.hold_id)}/release`, {})).status).toBe(200);
+
+    await page.goto(`/admin/accounts/${await accountIdOf(externalId)}`);
+    await page.waitForSelector('[data-testid=active-holds-table]');
+    expect(await page.textContent('[data-testid=account-balance] .stat-value')).toContain('10.00 USD');
+    expect(await page.textContent('[data-testid=account-held] .stat-value')).toContain('4.00 USD');
+    expect(await page.textContent('[data-testid=account-available] .stat-value')).toContain('6.00 USD');
+    const rows = page.locator('[data-testid=active-holds-table] tbody tr');
+    expect(await rows.count()).toBe(1);
+    const cells = (await rows.first().locator('td').allTextContents()).map((c) => c.trim());
+    expect(cells.slice(1, 4)).toEqual(['balance', 'worst-case model call', '4.00 USD']);
+    expect(cells[5]).toBe(held.body.hold_id);
+    await screenshot(page, '17b-account-holds');
+    // A debit into what the hold reserves cannot be sent (the server refuses it too).
+    await page.click('[data-testid=adjust-balance]');
+    await page.waitForSelector('[data-testid=adjust-dialog]');
+    await page.fill('#adjust-amount', '-7.00');
+    await page.fill('#adjust-reason', 'Correction');
+    await page.waitForSelector('[data-testid=adjust-preview][role=alert]');
+    expect(await page.textContent('[data-testid=adjust-preview]')).toContain(
+      'This would take what active holds reserve (4.00 USD). The largest debit possible is -6.00 USD.',
+    );
+    expect(await page.isDisabled('[data-testid=adjust-submit]')).toBe(true);
+    await page.click('[data-testid=adjust-dialog] button:has-text("Cancel")');
+  });
+
   it('a viewer sees no mutating buttons, and a direct POST is 403', async () => {
     const { context: viewerContext, page: p } = await newPage();
     await p.goto('/admin/keys');

@@ -229,6 +229,49 @@ describe('Holds and refunds (SPEC §11)', () => {
       expect((await charge(u, { amount_minor: 80 })).status).toBe(201);
     });
 
+    it('the account body says what active holds reserve and what is available, expiry by the clock at request time', async () => {
+      const u = newUser();
+      const opened = (await post('/v1/billing/accounts', { ...u, initial_balance_minor: 500 })).body;
+      expect(opened).toMatchObject({ held_minor: 0, available_minor: 500, free_uses_held: 0, daily_free_uses_held: 0 });
+      const daily = (await hold(u, { amount_minor: 70, expires_in_seconds: 600 })).body;
+      const free = (await hold(u, { amount_minor: 70, expires_in_seconds: 600 })).body;
+      const short = (await hold(u, { amount_minor: 120, expires_in_seconds: 60 })).body;
+      await hold(u, { amount_minor: 80, expires_in_seconds: 600 });
+      expect([daily.funded_by, free.funded_by, short.funded_by]).toEqual(['daily_free_use', 'free_use', 'balance']);
+      const held = {
+        balance_minor: 500,
+        paid_credits: 500,
+        held_minor: 200,
+        available_minor: 300,
+        free_uses_remaining: 1,
+        free_uses_held: 1,
+        daily_free_uses_remaining: 1,
+        daily_free_uses_held: 1,
+      };
+      expect(await account(u)).toMatchObject(held);
+      // POST (get-or-create of an existing account) answers the same body.
+      expect((await post('/v1/billing/accounts', u)).body).toMatchObject(held);
+      // The credit check agrees: what it offers is what the account body says is available.
+      expect((await check(u)).body).toMatchObject({ credits_remaining: 300, held_minor: 200 });
+      // Past its expiry a hold reserves nothing, before any statement records it as expired.
+      t.clock.advance(61_000);
+      const [row] = await t.db.query(`SELECT held_minor::int AS held FROM accounts WHERE id = $1`, [opened.account_id]);
+      expect(row.held).toBe(200);
+      expect(await account(u)).toMatchObject({ held_minor: 80, available_minor: 420, free_uses_held: 1 });
+      expect((await check(u)).body).toMatchObject({ credits_remaining: 420, held_minor: 80 });
+      await capture(daily.hold_id, { amount_minor: 50 });
+      await release(free.hold_id);
+      expect(await account(u)).toMatchObject({
+        balance_minor: 500,
+        held_minor: 80,
+        available_minor: 420,
+        free_uses_remaining: 1,
+        free_uses_held: 0,
+        daily_free_uses_remaining: 0,
+        daily_free_uses_held: 0,
+      });
+    });
+
     it('a held free use is not offered to a charge: the charge draws on the balance instead', async () => {
       const u = newUser();
       await post('/v1/billing/accounts', { ...u, initial_balance_minor: 50 });
@@ -505,6 +548,51 @@ describe('Holds and refunds (SPEC §11)', () => {
       expect((await refund(free.charge_id, { amount_minor: 41 })).status).toBe(409);
     });
 
+    it('a free-use charge gives back its free use once under concurrent partial and full refunds; the ledger refuses a second', async () => {
+      const u = newUser();
+      const opened = (await post('/v1/billing/accounts', u)).body; // 1 one-time and 1 daily free use
+      const daily = (await charge(u, { amount_minor: 40 })).body;
+      const h = (await hold(u, { amount_minor: 40 })).body;
+      expect(h.funded_by).toBe('free_use');
+      const captured = (await capture(h.hold_id, { amount_minor: 30 })).body;
+      expect(await account(u)).toMatchObject({ free_uses_remaining: 0 });
+      for (const paid of [daily, captured]) {
+        // Every copy takes its snapshot while the account row is held, before any of them commits.
+        const blocker = t.db.createQueryRunner();
+        await blocker.startTransaction();
+        await blocker.query(`SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, [opened.account_id]);
+        const pending = Promise.all(
+          Array.from({ length: 12 }, (_, i) =>
+            refund(paid.charge_id, i % 3 === 0 ? {} : { amount_minor: 1 + (i % 3) }),
+          ),
+        );
+        await new Promise((r) => setTimeout(r, 500));
+        await blocker.commitTransaction();
+        await blocker.release();
+        const results = await pending;
+        expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+        const refused = results.filter((r) => r.status !== 201);
+        expect(refused.map((r) => r.body.code)).toEqual(Array(11).fill('charge_fully_refunded'));
+      }
+      expect(await account(u)).toMatchObject({ free_uses_remaining: 2, balance_minor: 0 });
+      const refunds: Array<{ charge_id: string; n: number }> = await t.db.query(
+        `SELECT charge_id, free_uses_returned AS n FROM credits WHERE account_id = $1 AND transaction_type = 'refund'`,
+        [opened.account_id],
+      );
+      expect(refunds.map((r) => r.charge_id).sort()).toEqual([daily.charge_id, captured.charge_id].sort());
+      expect(refunds.every((r) => r.n === 1)).toBe(true);
+      // Whatever path writes it, a second free-use refund of one charge is refused by the schema.
+      const secondFreeUse = (uses: number) =>
+        t.db.query(
+          `INSERT INTO credits (account_id, environment, amount_minor, currency, transaction_type, description,
+                                balance_after, charge_id, free_uses_returned)
+           VALUES ($1, 'test', 0, 'USD', 'refund', 'Again', 0, $2, $3)`,
+          [opened.account_id, daily.charge_id, uses],
+        );
+      await expect(secondFreeUse(1)).rejects.toThrow(/uq_credits_free_use_refund/);
+      await expect(secondFreeUse(2)).rejects.toThrow(/chk_credits_free_uses_returned/);
+    });
+
     it('idempotency: a replay is 409 with X-Existing-Credit-ID, the key with other parameters 422', async () => {
       const u = await paidUser(500);
       const paid = (await charge(u, { amount_minor: 50 })).body;
@@ -623,6 +711,19 @@ describe('Holds and refunds (SPEC §11)', () => {
       expect(doc.paths['/v1/billing/charges/{charge_id}/refund'].post.responses['409'].headers).toHaveProperty(
         'X-Existing-Credit-ID',
       );
+    });
+
+    it('the OpenAPI document gives both account routes the account body as their response', async () => {
+      // Its properties come from the build's Swagger plugin: checked on the built server
+      // (production-server.e2e-spec.ts); this app runs from the sources.
+      const doc = (await request(t.http).get('/docs-json')).body as {
+        paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>>;
+      };
+      const body = { 'application/json': { schema: { $ref: '#/components/schemas/AccountResponse' } } };
+      expect(doc.paths['/v1/billing/accounts/{oauth_provider}/{external_id}'].get.responses['200'].content).toEqual(
+        body,
+      );
+      expect(doc.paths['/v1/billing/accounts'].post.responses['201'].content).toEqual(body);
     });
 
     it('a live key neither sees nor touches test-mode holds and charges', async () => {

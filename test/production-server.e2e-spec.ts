@@ -86,6 +86,20 @@ describe('built server (node dist/main)', () => {
     expect(first).toMatchObject({ route: '/v1/billing/credits/check', key_id: live.keyId, res: { status: 200 } });
   });
 
+  it('serves the OpenAPI document with the bodies the build describes: the account body with held and available amounts', async () => {
+    const reply = await send(server.port, 'GET', '/docs-json');
+    expect(reply.status).toBe(200);
+    type Schema = { properties: Record<string, { type?: string; description?: string }>; required?: string[] };
+    const doc = JSON.parse(reply.body) as { components: { schemas: Record<string, Schema> } };
+    const body = doc.components.schemas.AccountResponse;
+    for (const field of ['balance_minor', 'held_minor', 'available_minor', 'free_uses_held', 'daily_free_uses_held']) {
+      expect(body.properties[field]).toMatchObject({ type: 'number' });
+      expect(body.required).toContain(field);
+    }
+    expect(body.properties.available_minor.description).toMatch(/balance_minor - held_minor/);
+    expect(body.properties.held_minor.description).toMatch(/active, unexpired holds/);
+  });
+
   it('drains on SIGTERM under a stream of charges: every acknowledged charge is in the ledger, no resets, exit 0', async () => {
     const key = (await t.createKey()).plaintextKey;
     keys.push(key);

@@ -7,7 +7,7 @@ import {
   type AdjustmentRequest,
   type AdjustmentRow,
 } from '../billing/adjustments.repository.js';
-import { accountKeyOf, AccountsRepository, type AccountKey } from '../billing/accounts.repository.js';
+import { accountKeyOf, AccountsRepository, type AccountKey, type HeldNow } from '../billing/accounts.repository.js';
 import type { AccountStatus } from '../billing/account.entity.js';
 import { CreditsRepository, type ExistingCreditRow } from '../billing/credits.repository.js';
 import {
@@ -25,6 +25,7 @@ import type { CursorPosition } from '../common/pagination/cursor.js';
 import {
   AccountLookupRepository,
   type AccountSearch,
+  type ActiveHoldRow,
   type AdminLedgerRow,
   type CreditCheckRow,
   type PurchaseRow,
@@ -204,6 +205,17 @@ export class AccountAdminService {
   async creditChecks(accountId: string, after: CursorPosition | null, limit: number): Promise<CreditCheckRow[]> {
     await this.findById(accountId);
     return this.lookup.creditChecks(accountId, after, limit);
+  }
+
+  /** The account with what its active holds reserve at `now` (404 when unknown). */
+  async findWithHoldsById(accountId: string, today: string, now: Date): Promise<{ account: Account; held: HeldNow }> {
+    const found = await this.lookup.findWithHoldsById(accountId, today, now);
+    if (!found) throw new AccountNotFoundError();
+    return found;
+  }
+
+  activeHolds(accountId: string, limit: number, now: Date): Promise<ActiveHoldRow[]> {
+    return this.lookup.activeHolds(accountId, limit, now);
   }
 
   recentPurchases(accountId: string, limit: number): Promise<PurchaseRow[]> {

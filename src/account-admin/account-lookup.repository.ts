@@ -3,6 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { accountFromRow } from '../billing/account-row.js';
 import type { Account } from '../billing/account.entity.js';
+import type { HeldNow } from '../billing/accounts.repository.js';
+import { FIND_ACCOUNT_WITH_HOLDS_BY_ID_SQL } from '../billing/sql/accounts.sql.js';
+import { ACTIVE_HOLDS_OF_ACCOUNT_SQL } from '../billing/sql/holds.sql.js';
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
 import type { CursorPosition } from '../common/pagination/cursor.js';
 import {
@@ -60,6 +63,20 @@ export interface PurchaseRow {
   created_at: Date;
 }
 
+/** An active, unexpired hold as the console lists it. */
+export interface ActiveHoldRow {
+  id: string;
+  amount_minor: string;
+  currency: string;
+  funded_by: string;
+  description: string;
+  metadata: Record<string, unknown>;
+  created_at: Date;
+  expires_at: Date;
+  /** How many active holds the account has (all of them, not only those returned). */
+  total: string;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `%` and `_` typed by an operator are literal characters, not wildcards. */
@@ -87,6 +104,29 @@ export class AccountLookupRepository {
   async findById(id: string): Promise<Account | null> {
     const rows: Record<string, unknown>[] = await this.db.query(FIND_ACCOUNT_BY_ID_SQL, [id]);
     return rows[0] ? accountFromRow(rows[0]) : null;
+  }
+
+  /**
+   * The account and what its active holds reserve, expiry by the clock at `now` (the credit
+   * check's rule), in one snapshot.
+   */
+  async findWithHoldsById(id: string, today: string, now: Date): Promise<{ account: Account; held: HeldNow } | null> {
+    const rows: Record<string, unknown>[] = await this.db.query(FIND_ACCOUNT_WITH_HOLDS_BY_ID_SQL, [
+      id,
+      today,
+      now.toISOString(),
+    ]);
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      account: accountFromRow(row),
+      held: { minor: Number(row.hold_minor), freeUses: Number(row.hold_free), dailyFreeUses: Number(row.hold_daily) },
+    };
+  }
+
+  /** The account's active, unexpired holds at `now`, newest first. */
+  activeHolds(accountId: string, limit: number, now: Date): Promise<ActiveHoldRow[]> {
+    return this.db.query(ACTIVE_HOLDS_OF_ACCOUNT_SQL, [accountId, limit, now.toISOString()]);
   }
 
   ledger(

@@ -9,6 +9,7 @@ import { Env } from '../config/env.js';
 import { ConfirmationMismatchError } from './admin-console.errors.js';
 import type {
   AccountDetailResponse,
+  ActiveHold,
   AccountListResponse,
   AccountStatusChangeResponse,
   AccountSummary,
@@ -27,6 +28,8 @@ import type { PageQueryDto } from './dto/common.dto.js';
 import { iso } from './presenters.js';
 
 const DAY_MS = 86_400_000;
+/** How many of an account's active holds its page lists. */
+const ACTIVE_HOLDS_SHOWN = 20;
 
 export function accountSummary(a: Account): AccountSummary {
   return {
@@ -69,12 +72,14 @@ export class ConsoleAccountsService {
   }
 
   async detail(accountId: string): Promise<AccountDetailResponse> {
-    const account = await this.accounts.findById(accountId);
-    const today = utcDay(this.clock.now());
+    const now = this.clock.now();
+    const today = utcDay(now);
+    const { account, held } = await this.accounts.findWithHoldsById(accountId, today, now);
     const firstDay = utcDay(new Date(Date.parse(`${today}T00:00:00Z`) - 29 * DAY_MS));
-    const [purchases, daily] = await Promise.all([
+    const [purchases, daily, holds] = await Promise.all([
       this.accounts.recentPurchases(accountId, 10),
       this.accounts.dailyUses(accountId, firstDay),
+      this.accounts.activeHolds(accountId, ACTIVE_HOLDS_SHOWN, now),
     ]);
     const byDay = new Map(daily.map((d) => [d.day, d]));
     const usage = Array.from({ length: 30 }, (_, i) => {
@@ -100,6 +105,21 @@ export class ConsoleAccountsService {
         // The daily allowance resets at 00:00 UTC; the row is only rewritten on the next use.
         daily_free_uses_remaining:
           account.dailyFreeUsesDay === today ? account.dailyFreeUsesRemaining : account.dailyFreeUsesLimit,
+        held_minor: held.minor,
+        free_uses_held: held.freeUses,
+        daily_free_uses_held: held.dailyFreeUses,
+        available_minor: account.balanceMinor - held.minor,
+        active_holds: holds.map((h) => ({
+          id: h.id,
+          amount_minor: Number(h.amount_minor),
+          currency: h.currency,
+          funded_by: h.funded_by as ActiveHold['funded_by'],
+          description: h.description,
+          metadata: h.metadata,
+          created_at: iso(h.created_at),
+          expires_at: iso(h.expires_at),
+        })),
+        active_holds_total: Number(holds[0]?.total ?? 0),
         usage_30d: usage,
         recent_purchases: purchases.map((p) => ({
           id: p.id,

@@ -362,15 +362,42 @@ export interface PurchaseSummary {
   created_at: string;
 }
 
+/** An active, unexpired hold (SPEC §11): a reservation an agent will capture or release. */
+export interface ActiveHold {
+  id: string;
+  /** The most the interaction may cost. */
+  amount_minor: number;
+  currency: string;
+  /** What it reserves: one of today's daily free uses, a one-time free use, or `amount_minor` of balance. */
+  funded_by: 'daily_free_use' | 'free_use' | 'balance';
+  description: string;
+  metadata: Record<string, unknown>;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface AccountDetail extends AccountSummary {
   wa_id: string | null;
   tenant_id: string | null;
   user_role: string | null;
   agent_id: string | null;
   plan_name: string;
+  /** The account's counters, including what holds reserve (see the `*_held` fields). */
   free_uses_remaining: number;
   daily_free_uses_limit: number;
   daily_free_uses_remaining: number;
+  /**
+   * What active, unexpired holds reserve, by the clock at request time (as the credit check
+   * decides): of the balance, of the one-time free uses and of today's daily free uses.
+   */
+  held_minor: number;
+  free_uses_held: number;
+  daily_free_uses_held: number;
+  /** `balance_minor - held_minor`: what charges, new holds and negative adjustments can take. */
+  available_minor: number;
+  /** The active holds, newest first (at most 20); `active_holds_total` counts all of them. */
+  active_holds: ActiveHold[];
+  active_holds_total: number;
   /** Last 30 UTC days, oldest first. */
   usage_30d: Array<{ date: string; uses: number; paid_uses: number; free_uses: number }>;
   recent_purchases: PurchaseSummary[];

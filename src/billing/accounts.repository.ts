@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { KeyEnvironment } from '../common/crypto/api-key-token.js';
 import type { Account } from './account.entity.js';
 import { accountFromRow } from './account-row.js';
-import { FIND_ACCOUNT_BY_KEY_SQL, OPEN_ACCOUNT_SQL } from './sql/accounts.sql.js';
+import { FIND_ACCOUNT_BY_KEY_SQL, FIND_ACCOUNT_WITH_HOLDS_BY_KEY_SQL, OPEN_ACCOUNT_SQL } from './sql/accounts.sql.js';
 
 export interface AccountKey {
   environment: KeyEnvironment;
@@ -40,6 +40,16 @@ export interface NewAccountDefaults {
   apiKeyId?: string | null;
 }
 
+/** What an account's active, unexpired holds reserve at one instant (SPEC §11). */
+export interface HeldNow {
+  minor: number;
+  freeUses: number;
+  /** Of today's daily free uses. */
+  dailyFreeUses: number;
+}
+
+export const NOTHING_HELD: HeldNow = { minor: 0, freeUses: 0, dailyFreeUses: 0 };
+
 @Injectable()
 export class AccountsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
@@ -51,6 +61,30 @@ export class AccountsRepository {
       key.externalId,
     ]);
     return rows[0] ? accountFromRow(rows[0]) : null;
+  }
+
+  /**
+   * The account and what its active holds reserve, expiry decided by the clock at `now` (a hold past
+   * `expires_at` reserves nothing even before a statement records it as expired), in one snapshot.
+   */
+  async findWithHoldsByKey(
+    key: AccountKey,
+    today: string,
+    now: Date,
+  ): Promise<{ account: Account; held: HeldNow } | null> {
+    const rows: Record<string, unknown>[] = await this.db.query(FIND_ACCOUNT_WITH_HOLDS_BY_KEY_SQL, [
+      key.environment,
+      key.oauthProvider,
+      key.externalId,
+      today,
+      now.toISOString(),
+    ]);
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      account: accountFromRow(row),
+      held: { minor: Number(row.hold_minor), freeUses: Number(row.hold_free), dailyFreeUses: Number(row.hold_daily) },
+    };
   }
 
   /**

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiResponse } from '@nestjs/swagger';
 import { CurrentPrincipal, RequirePermission } from '../auth/decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { BillingService } from './billing.service.js';
 import { AccountPathDto } from './dto/account-identity.dto.js';
-import { CreateAccountDto, type AccountResponse } from './dto/create-account.dto.js';
+import { AccountResponse, CreateAccountDto } from './dto/create-account.dto.js';
 import { CreateChargeDto, type ChargeResponse } from './dto/create-charge.dto.js';
 import { CreateCreditDto, type CreditResponse } from './dto/create-credit.dto.js';
 import { CreditCheckDto, type CreditCheckResponse } from './dto/credit-check.dto.js';
@@ -34,12 +35,15 @@ export class BillingController {
 
   @Post('accounts')
   @RequirePermission('billing:write')
+  @ApiResponse({ status: 201, type: AccountResponse, description: 'The account, created or as it is (get-or-create)' })
   createAccount(@CurrentPrincipal() principal: Principal, @Body() dto: CreateAccountDto): Promise<AccountResponse> {
     return this.billing.getOrCreateAccount(principal, dto);
   }
 
   @Get('accounts/:oauth_provider/:external_id')
   @RequirePermission('billing:read')
+  @ApiResponse({ status: 200, type: AccountResponse, description: 'The account, with what its active holds reserve' })
+  @ApiResponse({ status: 404, description: '`Account not found`' })
   getAccount(@CurrentPrincipal() principal: Principal, @Param() path: AccountPathDto): Promise<AccountResponse> {
     return this.billing.getAccount(principal, path);
   }

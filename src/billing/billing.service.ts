@@ -4,7 +4,14 @@ import { MetricsService } from '../common/metrics/metrics.service.js';
 import { Clock, isoTimestamp, utcDay } from '../common/time/clock.js';
 import type { Principal } from '../auth/principal.js';
 import type { Account } from './account.entity.js';
-import { accountKeyOf, AccountsRepository, type AccountAttributes, type AccountKey } from './accounts.repository.js';
+import {
+  accountKeyOf,
+  AccountsRepository,
+  NOTHING_HELD,
+  type AccountAttributes,
+  type AccountKey,
+  type HeldNow,
+} from './accounts.repository.js';
 import {
   AccountClosedError,
   AccountNotFoundError,
@@ -55,7 +62,15 @@ export class BillingService {
   ) {}
 
   async getOrCreateAccount(principal: Principal, dto: CreateAccountDto): Promise<AccountResponse> {
-    return this.toAccountResponse(await this.openAccount(principal, dto));
+    const key = accountKeyOf(principal, dto);
+    const existing = await this.findWithHolds(key);
+    if (existing) return existing;
+    const created = await this.insertAccount(principal, key, dto);
+    if (created) return this.toAccountResponse(created, NOTHING_HELD);
+    // Created concurrently by another request: report it as it is now.
+    const raced = await this.findWithHolds(key);
+    if (!raced) throw new AccountNotFoundError();
+    return raced;
   }
 
   /** The account, created first (with its initial grant, if any) when it does not exist yet. */
@@ -63,19 +78,29 @@ export class BillingService {
     const key = accountKeyOf(principal, dto);
     const existing = await this.accounts.findByKey(key);
     if (existing) return existing;
-    const created = await this.accounts.insertIfAbsent(key, attributesOf(dto), {
+    return (await this.insertAccount(principal, key, dto)) ?? (await this.mustFind(key));
+  }
+
+  private insertAccount(principal: Principal, key: AccountKey, dto: CreateAccountDto): Promise<Account | null> {
+    return this.accounts.insertIfAbsent(key, attributesOf(dto), {
       ...this.newAccountDefaults(principal),
       currency: dto.currency ?? this.env.DEFAULT_CURRENCY,
       planName: dto.plan_name,
       initialBalanceMinor: dto.initial_balance_minor ?? 0,
     });
-    return created ?? (await this.mustFind(key));
   }
 
   async getAccount(principal: Principal, id: AccountIdentityDto): Promise<AccountResponse> {
-    const account = await this.accounts.findByKey(accountKeyOf(principal, id));
+    const account = await this.findWithHolds(accountKeyOf(principal, id));
     if (!account) throw new AccountNotFoundError();
-    return this.toAccountResponse(account);
+    return account;
+  }
+
+  /** The account body with what active holds reserve by the clock now (the credit check's rule). */
+  private async findWithHolds(key: AccountKey): Promise<AccountResponse | null> {
+    const now = this.clock.now();
+    const found = await this.accounts.findWithHoldsByKey(key, utcDay(now), now);
+    return found ? this.toAccountResponse(found.account, found.held) : null;
   }
 
   async checkCredit(principal: Principal, dto: CreditCheckDto): Promise<CreditCheckResponse> {
@@ -300,7 +325,7 @@ export class BillingService {
     };
   }
 
-  private toAccountResponse(a: Account): AccountResponse {
+  private toAccountResponse(a: Account, held: HeldNow): AccountResponse {
     return {
       account_id: a.id,
       oauth_provider: a.oauthProvider,
@@ -322,6 +347,10 @@ export class BillingService {
       total_uses: a.totalUses,
       created_at: a.createdAt.toISOString(),
       updated_at: a.updatedAt.toISOString(),
+      held_minor: held.minor,
+      available_minor: a.balanceMinor - held.minor,
+      free_uses_held: held.freeUses,
+      daily_free_uses_held: held.dailyFreeUses,
     };
   }
 }

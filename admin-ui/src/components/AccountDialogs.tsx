@@ -110,14 +110,18 @@ export function AdjustBalanceDialog(props: {
   const [busy, setBusy] = useState(false);
 
   const parsed = amount.trim() ? parseMoneyInput(amount, account.currency) : null;
-  const preview = parsed?.ok ? previewAdjustment(account.balance_minor, parsed.value, account.currency) : null;
+  const preview = parsed?.ok
+    ? previewAdjustment(account.balance_minor, parsed.value, account.currency, account.held_minor)
+    : null;
   const threshold = me.console.adjustment_step_up_threshold_minor;
 
   const submit = async (event: Event) => {
     event.preventDefault();
     const a = parseMoneyInput(amount, account.currency);
     const r = checkReason(reason);
-    const below = a.ok ? previewAdjustment(account.balance_minor, a.value, account.currency).error : null;
+    const below = a.ok
+      ? previewAdjustment(account.balance_minor, a.value, account.currency, account.held_minor).error
+      : null;
     setErrors({ amount: a.ok ? below : a.error, reason: r.ok ? null : r.error });
     if (!a.ok || !r.ok || below) return;
     setBusy(true);

@@ -65,6 +65,16 @@ describe('form validation', () => {
     );
   });
 
+  it('refuses an adjustment that would take what active holds reserve', () => {
+    expect(previewAdjustment(1000, -600, 'USD', 400).error).toBeNull();
+    expect(previewAdjustment(1000, -601, 'USD', 400).error).toBe(
+      'This would take what active holds reserve (4.00 USD). The largest debit possible is -6.00 USD.',
+    );
+    expect(previewAdjustment(1000, -1500, 'USD', 400).error).toBe(
+      'This would take the balance below zero (-5.00 USD). The largest debit possible is -6.00 USD.',
+    );
+  });
+
   it('closes only with the exact external id', () => {
     expect(checkCloseConfirmation('user@example.com', 'user@example.com').ok).toBe(true);
     expect(checkCloseConfirmation('User@example.com', 'user@example.com').ok).toBe(false);

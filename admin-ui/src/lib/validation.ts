@@ -70,14 +70,24 @@ export interface AdjustmentPreview {
   error: string | null;
 }
 
-/** The balance an adjustment would leave, and why it cannot be submitted (never below zero). */
-export function previewAdjustment(balanceMinor: number, amountMinor: number, currency: string): AdjustmentPreview {
+/**
+ * The balance an adjustment would leave, and why it cannot be submitted: never below zero, and
+ * never into what active holds reserve (`heldMinor`; the server refuses that too).
+ */
+export function previewAdjustment(
+  balanceMinor: number,
+  amountMinor: number,
+  currency: string,
+  heldMinor = 0,
+): AdjustmentPreview {
   const newBalanceMinor = balanceMinor + amountMinor;
   const text = `${formatMoney(balanceMinor, currency)} → ${formatMoney(newBalanceMinor, currency)}`;
   const error =
     newBalanceMinor < 0
-      ? `This would take the balance below zero (${formatMoney(newBalanceMinor, currency)}). The largest debit possible is ${formatMoney(-balanceMinor, currency)}.`
-      : null;
+      ? `This would take the balance below zero (${formatMoney(newBalanceMinor, currency)}). The largest debit possible is ${formatMoney(-(balanceMinor - heldMinor), currency)}.`
+      : newBalanceMinor < heldMinor
+        ? `This would take what active holds reserve (${formatMoney(heldMinor, currency)}). The largest debit possible is ${formatMoney(-(balanceMinor - heldMinor), currency)}.`
+        : null;
   return { newBalanceMinor, text, error };
 }
 

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type {
   AccountDetailResponse,
+  ActiveHold,
   CreditChecksResponse,
   LedgerQuery,
   LedgerResponse,
@@ -31,6 +32,21 @@ import { Link } from '../router.js';
 import { useSession } from '../session.js';
 
 type Open = 'none' | 'suspend' | 'reactivate' | 'adjust' | 'close';
+
+/** What a hold reserves, in the operator's words. */
+const FUNDED_BY: Record<ActiveHold['funded_by'], string> = {
+  balance: 'balance',
+  free_use: 'one-time free use',
+  daily_free_use: 'daily free use',
+};
+
+function heldFreeUses(free: number, daily: number): string | undefined {
+  const parts = [
+    free > 0 ? `${formatCount(free)} one-time free use${free === 1 ? '' : 's'}` : null,
+    daily > 0 ? `${formatCount(daily)} daily free use${daily === 1 ? '' : 's'}` : null,
+  ].filter(Boolean);
+  return parts.length > 0 ? `and ${parts.join(', ')}` : undefined;
+}
 
 export function AccountDetailPage(props: { id: string }) {
   const { me } = useSession();
@@ -134,10 +150,27 @@ export function AccountDetailPage(props: { id: string }) {
               value={<Money minor={account.balance_minor} currency={account.currency} />}
               testId="account-balance"
             />
-            <Stat label="One-time free uses left" value={formatCount(account.free_uses_remaining)} />
+            <Stat
+              label="Held by active holds"
+              value={<Money minor={account.held_minor} currency={account.currency} />}
+              hint={heldFreeUses(account.free_uses_held, account.daily_free_uses_held)}
+              testId="account-held"
+            />
+            <Stat
+              label="Available"
+              value={<Money minor={account.available_minor} currency={account.currency} />}
+              hint="balance − held"
+              testId="account-available"
+            />
+            <Stat
+              label="One-time free uses left"
+              value={formatCount(account.free_uses_remaining)}
+              hint={account.free_uses_held > 0 ? `${formatCount(account.free_uses_held)} held` : undefined}
+            />
             <Stat
               label="Daily free uses left"
               value={`${formatCount(account.daily_free_uses_remaining)} / ${formatCount(account.daily_free_uses_limit)}`}
+              hint={account.daily_free_uses_held > 0 ? `${formatCount(account.daily_free_uses_held)} held` : undefined}
             />
             <Stat label="Total uses" value={formatCount(account.total_uses)} />
             <Stat label="Plan" value={account.plan_name} />
@@ -176,6 +209,54 @@ export function AccountDetailPage(props: { id: string }) {
               ]}
             />
           </div>
+          <Card
+            title={
+              account.active_holds_total > account.active_holds.length
+                ? `Active holds (newest ${formatCount(account.active_holds.length)} of ${formatCount(account.active_holds_total)})`
+                : 'Active holds'
+            }
+          >
+            {account.active_holds.length === 0 ? (
+              <EmptyState title="No active holds." />
+            ) : (
+              <div class="table-wrap">
+                <table class="table compact" data-testid="active-holds-table">
+                  <thead>
+                    <tr>
+                      <th>Created</th>
+                      <th>Reserves</th>
+                      <th>Description</th>
+                      <th class="num">Up to</th>
+                      <th>Expires</th>
+                      <th>Hold id</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {account.active_holds.map((h) => (
+                      <tr key={h.id}>
+                        <td class="nowrap">
+                          <Time iso={h.created_at} />
+                        </td>
+                        <td>
+                          <Badge tone={h.funded_by === 'balance' ? 'amber' : 'blue'}>{FUNDED_BY[h.funded_by]}</Badge>
+                        </td>
+                        <td class="clip">{h.description}</td>
+                        <td class="num">
+                          <Money minor={h.amount_minor} currency={h.currency} />
+                        </td>
+                        <td class="nowrap">
+                          <Time iso={h.expires_at} />
+                        </td>
+                        <td class="clip">
+                          <Mono>{h.id}</Mono>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </Card>
           <Card
             title="Ledger"
             actions={

@@ -8,6 +8,14 @@ import { ACTOR_COLUMNS, actorPlaceholders } from '../../audit/sql/audit.sql.js';
  * duplicate key violates uq_credits_idempotency and rolls the whole statement back.
  * The audit row (admin_audit_log, read by account-admin) is part of the same statement, so a
  * balance never moves without it.
+ *
+ * The decision and the new balance come from `acct`, the locked row at its newest version, never
+ * from the row the UPDATE scans: that scan reads the statement's snapshot, and a row whose snapshot
+ * version fails the WHERE is dropped without PostgreSQL ever re-reading it after the lock wait. A
+ * hold released or captured (or a credit added) while this statement waited for the lock would then
+ * refuse an adjustment that the account covers. `held_minor` is set from `acct` too, so the CHECK
+ * constraint, which PostgreSQL first evaluates on a row built from the snapshot version, compares
+ * balance and held amount of the same version (see src/billing/sql/holds.sql.ts).
  */
 export const ADJUST_SQL = `
 WITH acct AS (
@@ -21,13 +29,13 @@ WITH acct AS (
    WHERE c.idempotency_key = $6
 ), adjusted AS (
   UPDATE accounts a
-     SET balance_minor = a.balance_minor + $4::bigint, updated_at = now()
+     SET balance_minor = acct.balance_minor + $4::bigint, held_minor = acct.held_minor, updated_at = now()
     FROM acct
    WHERE a.id = acct.id
      AND NOT EXISTS (SELECT 1 FROM existing)
-     AND a.status <> 'closed'
-     AND a.currency = COALESCE($5::text, a.currency)
-     AND a.balance_minor + $4::bigint >= a.held_minor
+     AND acct.status <> 'closed'
+     AND acct.currency = COALESCE($5::text, acct.currency)
+     AND acct.balance_minor + $4::bigint >= acct.held_minor
   RETURNING a.id, a.currency, a.balance_minor AS balance_after, a.balance_minor - $4::bigint AS balance_before
 ), inserted AS (
   INSERT INTO credits (account_id, environment, amount_minor, currency, transaction_type, description,

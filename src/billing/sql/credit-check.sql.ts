@@ -1,3 +1,5 @@
+import { activeHoldTotals } from './holds.sql.js';
+
 /** What the check reads; listed, not `*`, so a prepared plan survives columns added by a migration. */
 const COLUMNS = `id, environment, status, plan_name, balance_minor, free_uses_remaining, daily_free_uses_limit,
   daily_free_uses_remaining, daily_free_uses_day, total_uses, held_minor, held_free_uses, held_daily_free_uses`;
@@ -67,14 +69,7 @@ WITH found AS (
               ELSE a.daily_free_uses_limit END AS daily_left,
          COALESCE(h.minor, 0) AS hold_minor, h.free AS hold_free, h.daily AS hold_daily
     FROM account a
-    CROSS JOIN LATERAL (
-      SELECT sum(x.amount_minor) FILTER (WHERE x.funded_by = 'balance')::bigint AS minor,
-             count(*) FILTER (WHERE x.funded_by = 'free_use')::int AS free,
-             count(*) FILTER (WHERE x.funded_by = 'daily_free_use' AND x.funded_day = $13::date)::int AS daily
-        FROM holds x
-       WHERE (a.held_minor > 0 OR a.held_free_uses > 0 OR a.held_daily_free_uses > 0)
-         AND x.account_id = a.id AND x.status = 'active' AND x.expires_at > $16::timestamptz
-    ) h
+    CROSS JOIN ${activeHoldTotals('a', '$13', '$16')} h
 ), audited AS (
   SELECT d.*,
          d.status = 'active' AND (d.daily_left - d.hold_daily > 0 OR d.free_uses_remaining - d.hold_free > 0

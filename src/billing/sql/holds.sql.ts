@@ -57,6 +57,22 @@ expired AS (
     FROM locked l CROSS JOIN expired_totals t
 )`;
 
+/**
+ * What the active, unexpired holds of account `a` reserve by the clock at `now` (`minor`, `free`,
+ * `daily`: balance, one-time and today's daily free uses), read from the statement's snapshot like
+ * the account row beside it: the rule of the credit check and of the account body, which lock
+ * nothing. A LATERAL subquery over `holds`, one row (`minor` null when nothing is held); skipped
+ * when the account's held totals say it has no holds. `a` is the accounts row (or a row with its columns).
+ */
+export const activeHoldTotals = (a: string, today: string, now: string): string => `LATERAL (
+      SELECT sum(x.amount_minor) FILTER (WHERE x.funded_by = 'balance')::bigint AS minor,
+             count(*) FILTER (WHERE x.funded_by = 'free_use')::int AS free,
+             count(*) FILTER (WHERE x.funded_by = 'daily_free_use' AND x.funded_day = ${today}::date)::int AS daily
+        FROM holds x
+       WHERE (${a}.held_minor > 0 OR ${a}.held_free_uses > 0 OR ${a}.held_daily_free_uses > 0)
+         AND x.account_id = ${a}.id AND x.status = 'active' AND x.expires_at > ${now}::timestamptz
+    )`;
+
 /** What a hold row reports; `status` and `ended_at` as of `now` (an active hold past expiry is `expired`). */
 const holdBody = (h: string, now: string): string => `
   ${h}.id, ${h}.account_id, ${h}.amount_minor, ${h}.currency, ${h}.funded_by,
@@ -239,6 +255,20 @@ SELECT ${holdBody('h', '$3')}, c.id AS charge_id, c.amount_minor AS captured_min
   JOIN accounts a ON a.id = h.account_id
   LEFT JOIN charges c ON c.hold_id = h.id
  WHERE h.id = $1 AND h.environment = $2`;
+
+/**
+ * An account's active, unexpired holds at `now` (what its held totals are made of), newest first,
+ * with `total`, how many there are beyond the limit too: for the console's account page. Reads
+ * only the partial index `idx_holds_active`, however many holds the account ever had.
+ * Parameters: $1 account id, $2 limit, $3 now.
+ */
+export const ACTIVE_HOLDS_OF_ACCOUNT_SQL = `
+SELECT h.id, h.amount_minor, h.currency, h.funded_by, h.description, h.metadata, h.created_at, h.expires_at,
+       count(*) OVER () AS total
+  FROM holds h
+ WHERE h.account_id = $1 AND h.status = 'active' AND h.expires_at > $3::timestamptz
+ ORDER BY h.created_at DESC, h.id DESC
+ LIMIT $2`;
 
 /**
  * Lock an account, record its holds past expiry, and say what holds leave of its balance: for the
