@@ -198,7 +198,7 @@ export interface AuditEntry {
   id: string;
   created_at: string;
   actor: AuditActor;
-  /** e.g. `api_key.create`, `api_key.rotate`, `account.suspend`, `account.adjust_balance`, `admin.login_failed`. */
+  /** e.g. `key.create`, `key.rotate`, `suspend`, `adjust_balance`, `admin.login_failed`, `analytics.export`. */
   action: string;
   resource_type: AuditResourceType | null;
   resource_id: string | null;

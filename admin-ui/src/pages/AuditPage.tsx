@@ -62,7 +62,7 @@ export function AuditPage() {
         >
           <input
             class="input"
-            placeholder="Action, e.g. api_key.rotate"
+            placeholder="Action, e.g. key.rotate"
             aria-label="Action"
             value={action}
             onInput={(e) => setAction(e.currentTarget.value)}
