@@ -38,9 +38,11 @@ import { PurchasesModule } from './purchases/purchases.module.js';
     PurchasesModule,
     AccountAdminModule,
     AnalyticsModule,
+    // Routes are tried in module order: the agents' API (/v1) first, then `/`, health and metrics,
+    // and the console's ~40 routes last, so no API request tests them (docs/performance.md).
+    OperationsModule,
     AdminAuthModule,
     AdminConsoleModule,
-    OperationsModule,
     // Last: its index.html fallback for /admin/* must not shadow any controller.
     AdminUiStaticModule,
   ],

@@ -29,6 +29,18 @@ describe('hot paths', () => {
       [user.external_id],
     );
 
+  it("tries the agents' routes and GET / before any console route (each layer is a path test per request)", () => {
+    type Layer = { route?: { path: string } };
+    const express = t.app.getHttpAdapter().getInstance() as { router: { stack: Layer[] } };
+    const paths = express.router.stack.map((layer) => layer.route?.path);
+    const firstConsoleRoute = paths.findIndex((p) => p?.startsWith('/admin/api/'));
+    expect(firstConsoleRoute).toBeGreaterThan(0);
+    for (const hot of ['/v1/billing/credits/check', '/v1/billing/charges', '/v1/billing/key', '/']) {
+      expect(paths.indexOf(hot)).toBeGreaterThan(-1);
+      expect(paths.indexOf(hot)).toBeLessThan(firstConsoleRoute);
+    }
+  });
+
   it('GET /v1/billing/key describes the calling key without touching the database', async () => {
     const res = await request(t.http).get('/v1/billing/key').set('X-API-Key', key);
     expect(res.status).toBe(200);

@@ -7,8 +7,8 @@ import { KeyUsageRecorder } from '../key-usage/key-usage.recorder.js';
 import { MissingApiKeyError } from './auth.errors.js';
 import { ApiKeyStrategy } from './api-key.strategy.js';
 import { AuthFailureThrottle } from './auth-failure-throttle.js';
-import { IS_PUBLIC } from './decorators.js';
 import type { Principal } from './principal.js';
+import { RouteRulesCache } from './route-rules.js';
 
 /** Names when the calling key stops working, on every response while it is inside its warning window. */
 export const KEY_EXPIRES_HEADER = 'X-API-Key-Expires-At';
@@ -38,15 +38,17 @@ interface Attempt {
 export class ApiKeyAuthGuard implements CanActivate {
   /** Prototype of every {@link Attempt}: the strategy, with Passport's actions answering this guard. */
   private readonly actions: object;
+  private readonly routes: RouteRulesCache;
 
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly verifier: ApiKeyVerifier,
     private readonly metrics: MetricsService,
     private readonly throttle: AuthFailureThrottle,
     private readonly usage: KeyUsageRecorder,
     strategy: ApiKeyStrategy,
   ) {
+    this.routes = new RouteRulesCache(reflector);
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the actions run with the attempt as `this`
     const guard = this;
     this.actions = Object.create(strategy as object, {
@@ -80,8 +82,7 @@ export class ApiKeyAuthGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    if (isPublic) return true;
+    if (this.routes.of(context).isPublic) return true;
     const http = context.switchToHttp();
     const req = http.getRequest<Request>();
     if (this.throttle.blocksValidKeys) {

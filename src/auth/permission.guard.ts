@@ -3,10 +3,10 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { PermissionDeniedError, RouteNotPermittedError } from './auth.errors.js';
-import { IS_PUBLIC, RequirePermission } from './decorators.js';
 import { KeyRateLimiter } from './key-rate-limiter.js';
 import { isGranted } from '../api-keys/permissions.js';
 import type { Principal } from './principal.js';
+import { RouteRulesCache } from './route-rules.js';
 
 /**
  * Global, after authentication: the route's `@RequirePermission` must be granted (no declaration,
@@ -14,16 +14,19 @@ import type { Principal } from './principal.js';
  */
 @Injectable()
 export class PermissionGuard implements CanActivate {
+  private readonly routes: RouteRulesCache;
+
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly rateLimiter: KeyRateLimiter,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    this.routes = new RouteRulesCache(reflector);
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
-    const required = this.reflector.getAllAndOverride(RequirePermission, targets);
+    const { isPublic, required } = this.routes.of(context);
+    if (isPublic) return true;
     const principal = context.switchToHttp().getRequest<Request & { user: Principal }>().user;
     const failure = !required
       ? new RouteNotPermittedError()
