@@ -41,6 +41,8 @@ export class RefundsService {
     } catch (error) {
       const constraint = violatedConstraint(error);
       if (constraint === 'chk_accounts_balance_limit') throw new BalanceLimitExceededError();
+      // Backstop of the ledger (the statement already checks `free_use_returned` on the locked charge).
+      if (constraint === 'uq_credits_free_use_refund') throw new ChargeFullyRefundedError();
       if (constraint === 'uq_credits_idempotency') {
         const existing = await this.refunds.findCreditByIdempotencyKey(
           chargeId,
