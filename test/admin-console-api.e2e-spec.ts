@@ -579,8 +579,17 @@ describe('admin console API', () => {
         .split('\r\n')
         .map((line) => line.split(','));
 
-    const usageJson = await admin.get(`/analytics/usage${query}`);
-    const usageCsv = await admin.get(`/analytics/usage.csv${query}`);
+    // Other suites write to the same database at the same time: take a CSV that sits between two equal
+    // JSON answers, so both describe the same data.
+    const consistent = async (report: string) => {
+      for (let attempt = 0; ; attempt++) {
+        const before = await admin.get(`/analytics/${report}${query}`);
+        const csv = await admin.get(`/analytics/${report}.csv${query}`);
+        const after = await admin.get(`/analytics/${report}${query}`);
+        if (JSON.stringify(before.body) === JSON.stringify(after.body) || attempt === 9) return [before, csv] as const;
+      }
+    };
+    const [usageJson, usageCsv] = await consistent('usage');
     expect(usageCsv.status).toBe(200);
     expect(usageCsv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(usageCsv.headers['content-disposition']).toBe(
@@ -608,8 +617,7 @@ describe('admin console API', () => {
     expect(usageRows.reduce((sum, r) => sum + Number(r[1]), 0)).toBe(usageJson.body.totals.charges);
     expect(usageJson.body.totals.charges).toBeGreaterThanOrEqual(1);
 
-    const revenueJson = await admin.get(`/analytics/revenue${query}`);
-    const revenueCsv = await admin.get(`/analytics/revenue.csv${query}`);
+    const [revenueJson, revenueCsv] = await consistent('revenue');
     expect(revenueCsv.status).toBe(200);
     expect(revenueCsv.headers['content-disposition']).toBe(
       `attachment; filename="ciris-billing-revenue-test-${start}-${today}-week.csv"`,
