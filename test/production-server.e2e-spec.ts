@@ -156,10 +156,13 @@ describe('built server (node dist/main)', () => {
       ready = await send(server.port, 'GET', '/health/ready');
     }
     expect(ready.status).toBe(503);
-    expect(JSON.parse(ready.body)).toMatchObject({
-      status: 'shutting_down',
-      error: { lifecycle: { status: 'down', message: 'shutting down' } },
-    });
+    // Terminus answers 503 `shutting_down` from its own shutdown hook, which can run a moment before
+    // the drain sets the lifecycle check down: a poll that lands in between sees no failed check yet.
+    const readyBody = JSON.parse(ready.body) as { status: string; error: Record<string, unknown> };
+    expect(readyBody.status).toBe('shutting_down');
+    if (Object.keys(readyBody.error).length > 0) {
+      expect(readyBody.error).toMatchObject({ lifecycle: { status: 'down', message: 'shutting down' } });
+    }
     expect(ready.headers.connection).toBe('close');
 
     await Promise.all(workers);
